@@ -1,0 +1,2 @@
+import type { GradConfig } from '@tensorflow/tfjs-core';
+export declare const gradientConfigs: GradConfig[];

@@ -1,0 +1,14 @@
+import { registerAllGradients } from './register-gradients.js';
+
+// Importing the package is enough for gradients to work on any backend.
+registerAllGradients();
+
+export {
+  type BackendChoice,
+  type BackendName,
+  type BackendRequest,
+  type InitBackendOptions,
+  initBackend,
+} from './init-backend.js';
+export { gradientKernelNames, registerAllGradients } from './register-gradients.js';
+export { IM2COL_BLOCK_FLOATS_FLAG, registerWasmKernels, WASM_TRAINING_KERNELS } from './wasm/register-wasm-kernels.js';

@@ -1,0 +1,54 @@
+import * as tf from '@tensorflow/tfjs-core';
+
+/** A small deterministic generator (mulberry32), so every case is reproducible. */
+export function seededRandom(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+export function randomInt(rand: () => number, lo: number, hi: number): number {
+  return lo + Math.floor(rand() * (hi - lo + 1));
+}
+
+export function randomValues(rand: () => number, size: number): Float32Array {
+  const v = new Float32Array(size);
+  for (let i = 0; i < size; i++) v[i] = rand() * 2 - 1;
+  return v;
+}
+
+/** max |a - b| / max(1e-6, max |b|): the error relative to the reference's scale. */
+export function relativeError(actual: ArrayLike<number>, expected: ArrayLike<number>): number {
+  if (actual.length !== expected.length) return Number.POSITIVE_INFINITY;
+  let diff = 0;
+  let scale = 1e-6;
+  for (let i = 0; i < expected.length; i++) {
+    diff = Math.max(diff, Math.abs((actual[i] as number) - (expected[i] as number)));
+    scale = Math.max(scale, Math.abs(expected[i] as number));
+  }
+  return diff / scale;
+}
+
+/**
+ * Runs `fn` on each backend with fresh tensors made from the same plain inputs, and
+ * returns every output's values and shape per backend.
+ */
+export async function onBackends(
+  backends: string[],
+  fn: () => tf.Tensor | tf.Tensor[],
+): Promise<Record<string, { shape: number[]; values: Float32Array }[]>> {
+  const results: Record<string, { shape: number[]; values: Float32Array }[]> = {};
+  for (const name of backends) {
+    await tf.setBackend(name);
+    const outputs = tf.tidy(fn);
+    const list = Array.isArray(outputs) ? outputs : [outputs];
+    results[name] = list.map((t) => ({ shape: t.shape, values: Float32Array.from(t.dataSync()) }));
+    tf.dispose(list);
+  }
+  return results;
+}

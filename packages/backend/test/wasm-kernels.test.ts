@@ -1,0 +1,249 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { IM2COL_BLOCK_FLOATS_FLAG, initBackend, WASM_TRAINING_KERNELS } from '../src/index.js';
+import { onBackends, randomInt, randomValues, relativeError, seededRandom } from './helpers.js';
+
+const TOLERANCE = 1e-4;
+
+beforeAll(async () => {
+  await initBackend({ backend: 'wasm' });
+});
+
+function expectSameOnWasmAndCpu(results: Awaited<ReturnType<typeof onBackends>>, label: string) {
+  const cpu = results.cpu ?? [];
+  const wasm = results.wasm ?? [];
+  expect(wasm.length, label).toBe(cpu.length);
+  cpu.forEach((expected, i) => {
+    expect(wasm[i]?.shape, label).toEqual(expected.shape);
+    expect(relativeError(wasm[i]?.values ?? [], expected.values), label).toBeLessThanOrEqual(TOLERANCE);
+  });
+}
+
+interface ConvCase {
+  batch: number;
+  height: number;
+  width: number;
+  inChannels: number;
+  kernel: [number, number];
+  stride: [number, number];
+  dilation: [number, number];
+  pad: 'same' | 'valid';
+  channelsOut: number;
+}
+
+function randomConvCase(rand: () => number, withDilation: boolean): ConvCase {
+  const stride: [number, number] = [randomInt(rand, 1, 3), randomInt(rand, 1, 3)];
+  // tfjs requires stride 1 wherever the dilation exceeds 1.
+  const dilation: [number, number] =
+    withDilation && stride[0] === 1 && stride[1] === 1 ? [randomInt(rand, 1, 3), randomInt(rand, 1, 3)] : [1, 1];
+  const kernel: [number, number] = [randomInt(rand, 1, 5), randomInt(rand, 1, 5)];
+  const reach = (k: number, d: number) => (k - 1) * d + 1;
+  return {
+    batch: randomInt(rand, 1, 3),
+    height: randomInt(rand, reach(kernel[0], dilation[0]), 13),
+    width: randomInt(rand, reach(kernel[1], dilation[1]), 13),
+    inChannels: randomInt(rand, 1, 5),
+    kernel,
+    stride,
+    dilation,
+    pad: rand() < 0.5 ? 'same' : 'valid',
+    channelsOut: randomInt(rand, 1, 4),
+  };
+}
+
+function convOutputShape(c: ConvCase, outChannels: number, depthwise: boolean): number[] {
+  const info = tf.backend_util.computeConv2DInfo(
+    [c.batch, c.height, c.width, c.inChannels],
+    [c.kernel[0], c.kernel[1], c.inChannels, depthwise ? c.channelsOut : outChannels],
+    c.stride,
+    c.dilation,
+    c.pad,
+    undefined,
+    depthwise,
+  );
+  return info.outShape;
+}
+
+describe('wasm training kernels', () => {
+  it('are registered for wasm', () => {
+    expect(WASM_TRAINING_KERNELS).toEqual(
+      expect.arrayContaining([
+        'Conv2DBackpropFilter',
+        'DepthwiseConv2dNativeBackpropFilter',
+        'DepthwiseConv2dNativeBackpropInput',
+        'UnsortedSegmentSum',
+      ]),
+    );
+    for (const name of WASM_TRAINING_KERNELS) expect(tf.getKernel(name, 'wasm'), name).toBeDefined();
+  });
+
+  it('Conv2DBackpropFilter matches cpu on random shapes', async () => {
+    const rand = seededRandom(1);
+    for (let n = 0; n < 40; n++) {
+      const c = randomConvCase(rand, false);
+      const filterShape: [number, number, number, number] = [c.kernel[0], c.kernel[1], c.inChannels, c.channelsOut];
+      const dyShape = convOutputShape(c, c.channelsOut, false);
+      const x = randomValues(rand, c.batch * c.height * c.width * c.inChannels);
+      const dy = randomValues(
+        rand,
+        dyShape.reduce((a, b) => a * b, 1),
+      );
+      const results = await onBackends(
+        ['cpu', 'wasm'],
+        () =>
+          tf
+            .engine()
+            .runKernel(
+              'Conv2DBackpropFilter',
+              { x: tf.tensor4d(x, [c.batch, c.height, c.width, c.inChannels]), dy: tf.tensor(dy, dyShape) },
+              { strides: c.stride, pad: c.pad, dataFormat: 'NHWC', filterShape },
+            ) as tf.Tensor,
+      );
+      expectSameOnWasmAndCpu(results, JSON.stringify(c));
+    }
+  });
+
+  it('Conv2DBackpropFilter computes in bounded im2col blocks and still matches cpu', async () => {
+    const rand = seededRandom(2);
+    const [width, inChannels, kernel, outChannels] = [997, 4, 80, 3];
+    const x = randomValues(rand, 2 * width * inChannels);
+    const dy = randomValues(rand, 2 * width * outChannels);
+    const run = () =>
+      tf
+        .engine()
+        .runKernel(
+          'Conv2DBackpropFilter',
+          { x: tf.tensor4d(x, [2, 1, width, inChannels]), dy: tf.tensor4d(dy, [2, 1, width, outChannels]) },
+          { strides: [1, 1], pad: 'same', dataFormat: 'NHWC', filterShape: [1, kernel, inChannels, outChannels] },
+        ) as tf.Tensor;
+    const whole = await onBackends(['cpu', 'wasm'], run);
+    tf.env().set(IM2COL_BLOCK_FLOATS_FLAG, 7 * kernel * inChannels);
+    try {
+      const blocked = await onBackends(['wasm'], run);
+      expectSameOnWasmAndCpu({ cpu: whole.cpu ?? [], wasm: blocked.wasm ?? [] }, 'conv1d in blocks of 7 rows');
+    } finally {
+      tf.env().reset(IM2COL_BLOCK_FLOATS_FLAG);
+    }
+    expectSameOnWasmAndCpu(whole, 'conv1d in one block');
+  });
+
+  it('DepthwiseConv2dNativeBackpropFilter and BackpropInput match cpu on random shapes', async () => {
+    const rand = seededRandom(3);
+    for (let n = 0; n < 40; n++) {
+      const c = randomConvCase(rand, true);
+      const multiplier = randomInt(rand, 1, 3);
+      const filterShape: [number, number, number, number] = [c.kernel[0], c.kernel[1], c.inChannels, multiplier];
+      const inputShape: [number, number, number, number] = [c.batch, c.height, c.width, c.inChannels];
+      const dyShape = convOutputShape({ ...c, channelsOut: multiplier }, multiplier, true);
+      const x = randomValues(rand, c.batch * c.height * c.width * c.inChannels);
+      const w = randomValues(
+        rand,
+        filterShape.reduce((a, b) => a * b, 1),
+      );
+      const dy = randomValues(
+        rand,
+        dyShape.reduce((a, b) => a * b, 1),
+      );
+      const attrs = { strides: c.stride, dilations: c.dilation, pad: c.pad };
+      const wasm = await onBackends(['wasm'], () => [
+        tf
+          .engine()
+          .runKernel(
+            'DepthwiseConv2dNativeBackpropFilter',
+            { x: tf.tensor4d(x, inputShape), dy: tf.tensor(dy, dyShape) },
+            { ...attrs, filterShape },
+          ) as tf.Tensor,
+        tf
+          .engine()
+          .runKernel(
+            'DepthwiseConv2dNativeBackpropInput',
+            { dy: tf.tensor(dy, dyShape), filter: tf.tensor4d(w, filterShape) },
+            { ...attrs, inputShape },
+          ) as tf.Tensor,
+      ]);
+      // tfjs's cpu kernels ignore dilations, so the reference runs at dilation 1 with the
+      // equivalent zero-filled filter of size (k - 1) * d + 1.
+      const [dh, dw] = c.dilation;
+      const wideShape: [number, number, number, number] = [
+        (c.kernel[0] - 1) * dh + 1,
+        (c.kernel[1] - 1) * dw + 1,
+        c.inChannels,
+        multiplier,
+      ];
+      const taps = tf.tensor1d(
+        [...Array(c.kernel[0] * c.kernel[1]).keys()].map(
+          (k) => Math.floor(k / c.kernel[1]) * dh * wideShape[1] + (k % c.kernel[1]) * dw,
+        ),
+        'int32',
+      );
+      const cpu = await onBackends(['cpu'], () => {
+        const wide = tf
+          .unsortedSegmentSum(
+            tf.tensor4d(w, filterShape).reshape([-1, c.inChannels, multiplier]),
+            taps,
+            wideShape[0] * wideShape[1],
+          )
+          .reshape(wideShape);
+        const wideGrad = tf
+          .engine()
+          .runKernel(
+            'DepthwiseConv2dNativeBackpropFilter',
+            { x: tf.tensor4d(x, inputShape), dy: tf.tensor(dy, dyShape) },
+            { strides: c.stride, dilations: 1, pad: c.pad, filterShape: wideShape },
+          ) as tf.Tensor;
+        return [
+          tf.gather(wideGrad.reshape([-1, c.inChannels, multiplier]), taps).reshape(filterShape),
+          tf
+            .engine()
+            .runKernel(
+              'DepthwiseConv2dNativeBackpropInput',
+              { dy: tf.tensor(dy, dyShape), filter: wide },
+              { strides: c.stride, dilations: 1, pad: c.pad, inputShape },
+            ) as tf.Tensor,
+        ];
+      });
+      taps.dispose();
+      expectSameOnWasmAndCpu({ cpu: cpu.cpu ?? [], wasm: wasm.wasm ?? [] }, JSON.stringify({ ...c, multiplier }));
+    }
+  });
+
+  it('UnsortedSegmentSum matches cpu, drops out-of-range ids, and keeps int32', async () => {
+    const rand = seededRandom(4);
+    for (let n = 0; n < 20; n++) {
+      const rows = randomInt(rand, 1, 9);
+      const inner = [randomInt(rand, 1, 4), randomInt(rand, 1, 3)];
+      const numSegments = randomInt(rand, 1, 6);
+      const ids = Int32Array.from({ length: rows }, () => randomInt(rand, -1, numSegments));
+      const x = randomValues(rand, rows * inner[0]! * inner[1]!);
+      const results = await onBackends(['cpu', 'wasm'], () =>
+        tf.unsortedSegmentSum(tf.tensor3d(x, [rows, inner[0]!, inner[1]!]), tf.tensor1d(ids, 'int32'), numSegments),
+      );
+      expectSameOnWasmAndCpu(results, `rows=${rows} segments=${numSegments} ids=${ids}`);
+    }
+    await tf.setBackend('wasm');
+    const summed = tf.unsortedSegmentSum(tf.tensor1d([1, 2, 3, 4], 'int32'), tf.tensor1d([0, 1, 0, 5], 'int32'), 2);
+    expect(summed.dtype).toBe('int32');
+    expect(Array.from(summed.dataSync())).toEqual([4, 2]);
+    summed.dispose();
+  });
+
+  it('rejects what the kernels cannot do with a clear message', async () => {
+    await tf.setBackend('wasm');
+    const x = tf.zeros([1, 2, 4, 4]);
+    const dy = tf.zeros([1, 2, 4, 4]);
+    expect(() =>
+      tf
+        .engine()
+        .runKernel(
+          'Conv2DBackpropFilter',
+          { x, dy },
+          { strides: 1, pad: 'same', dataFormat: 'NCHW', filterShape: [1, 1, 2, 2] },
+        ),
+    ).toThrow(/NHWC only/);
+    const ids = tf.tensor1d([0, 1], 'int32');
+    expect(() =>
+      tf.engine().runKernel('UnsortedSegmentSum', { x: tf.zeros([3]), segmentIds: ids }, { numSegments: 2 }),
+    ).toThrow(/must be a prefix/);
+    tf.dispose([x, dy, ids]);
+  });
+});
