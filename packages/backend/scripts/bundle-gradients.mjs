@@ -16,8 +16,25 @@ const tf = require('@tensorflow/tfjs-core');
 const coreDist = dirname(require.resolve('@tensorflow/tfjs-core'));
 const outFile = join(here, '..', 'src', 'generated', 'tfjs-gradients.js');
 
-// Only gradient configs, chained-op installers and op wrappers that tfjs-core keeps private are bundled; every
-// other module (engine, tensor, registries, utils) resolves to the public entry point.
+// Modules that hold tfjs-core's state (the engine, the Tensor class, the registries, the
+// flags) always resolve to the public entry point, so there is one tfjs-core in memory.
+// Any other module is bundled only where tfjs-core does not export all it defines
+// (gradient configs, chained-op installers, private op wrappers, small helpers).
+const STATEFUL = new Set([
+  'base.js',
+  'base_side_effects.js',
+  'index.js',
+  'engine.js',
+  'tensor.js',
+  'environment.js',
+  'flags.js',
+  'globals.js',
+  'global_util.js',
+  'kernel_registry.js',
+  'backends/backend.js',
+  'ops/ops.js',
+  'ops/operation.js',
+]);
 // Names the public entry point provides, including members of its util namespaces.
 const bridged = { ENGINE: 'engine()', getGlobalTensorClass: '() => Tensor' };
 const publicNames = new Set([
@@ -80,7 +97,7 @@ const publicCore = {
       const bundled =
         rel.startsWith('gradients/') ||
         rel.startsWith('public/chained_ops/') ||
-        (rel.startsWith('ops/') && rel !== 'ops/ops.js' && !isPublic(file));
+        (!STATEFUL.has(rel) && !isPublic(file));
       if (bundled) return { path: file };
       return { path: 'tfjs-core-public', namespace: 'shim' };
     });

@@ -11,4 +11,9 @@ export {
   initBackend,
 } from './init-backend.js';
 export { gradientKernelNames, registerAllGradients } from './register-gradients.js';
-export { IM2COL_BLOCK_FLOATS_FLAG, registerWasmKernels, WASM_TRAINING_KERNELS } from './wasm/register-wasm-kernels.js';
+export {
+  IM2COL_BLOCK_FLOATS_FLAG,
+  registerWasmKernels,
+  WASM_CORRECTED_KERNELS,
+  WASM_TRAINING_KERNELS,
+} from './wasm/register-wasm-kernels.js';

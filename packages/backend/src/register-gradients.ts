@@ -1,8 +1,14 @@
 import { type GradConfig, getGradient, registerGradient } from '@tensorflow/tfjs-core';
-import { gradientConfigs } from './generated/tfjs-gradients.js';
+import { gradientConfigs as tfjsGradientConfigs } from './generated/tfjs-gradients.js';
+import { comparisonGradConfigs } from './gradients/comparison-grads.js';
+import { gatherNdGradConfig } from './gradients/gather-nd-grad.js';
+
+/** tfjs-core's own gradients, then the ones it lacks. */
+const gradientConfigs: readonly GradConfig[] = [...tfjsGradientConfigs, gatherNdGradConfig, ...comparisonGradConfigs];
 
 /**
- * Registers every gradient that tfjs-core defines but does not register by itself.
+ * Registers every gradient that tfjs-core defines but does not register by itself, and
+ * the few it lacks (GatherNd; zero gradients for comparisons).
  * A gradient already registered (by `@tensorflow/tfjs`, say, or by an earlier call) is
  * kept, so each kernel gets exactly one gradient however often this runs.
  * Returns the number of gradients this call registered.
@@ -18,7 +24,7 @@ export function registerAllGradients(configs: readonly GradConfig[] = gradientCo
   return added;
 }
 
-/** Kernel names that tfjs-core has a gradient for, in the installed version. */
+/** Kernel names this package provides a gradient for. */
 export function gradientKernelNames(): string[] {
   return gradientConfigs.map((config) => config.kernelName);
 }

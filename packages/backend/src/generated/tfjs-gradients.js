@@ -354,6 +354,242 @@ getGlobalTensorClass().prototype.argMin = function(axis) {
   return (0, tfjs_core_public_exports.argMin)(this, axis);
 };
 
+// ../../node_modules/.pnpm/@tensorflow+tfjs-core@4.22.0/node_modules/@tensorflow/tfjs-core/dist/util.js
+var util_exports = {};
+__export(util_exports, {
+  ENGINE: () => ENGINE,
+  ERF_A1: () => ERF_A1,
+  ERF_A2: () => ERF_A2,
+  ERF_A3: () => ERF_A3,
+  ERF_A4: () => ERF_A4,
+  ERF_A5: () => ERF_A5,
+  ERF_P: () => ERF_P,
+  PARALLELIZE_THRESHOLD: () => PARALLELIZE_THRESHOLD,
+  RowPartitionType: () => RowPartitionType,
+  SELU_SCALE: () => SELU_SCALE,
+  SELU_SCALEALPHA: () => SELU_SCALEALPHA,
+  applyActivation: () => applyActivation,
+  arraysEqual: () => arraysEqual,
+  arraysEqualWithNull: () => arraysEqualWithNull,
+  assert: () => assert,
+  assertAndGetBroadcastShape: () => assertAndGetBroadcastShape,
+  assertAxesAreInnerMostDims: () => assertAxesAreInnerMostDims,
+  assertNonNegativeIntegerDimensions: () => assertNonNegativeIntegerDimensions,
+  assertNonNull: () => assertNonNull,
+  assertParamsConsistent: () => assertParamsConsistent,
+  assertShapesMatch: () => assertShapesMatch,
+  assignToTypedArray: () => assignToTypedArray,
+  axesAreInnerMostDims: () => axesAreInnerMostDims,
+  bytesFromStringArray: () => bytesFromStringArray,
+  bytesPerElement: () => bytesPerElement,
+  calculateShapes: () => calculateShapes,
+  checkConversionForErrors: () => checkConversionForErrors,
+  checkEinsumDimSizes: () => checkEinsumDimSizes,
+  checkPadOnDimRoundingMode: () => checkPadOnDimRoundingMode,
+  clamp: () => clamp,
+  combineLocations: () => combineLocations,
+  combineRaggedTensorToTensorShapes: () => combineRaggedTensorToTensorShapes,
+  complexWithEvenIndex: () => complexWithEvenIndex,
+  complexWithOddIndex: () => complexWithOddIndex,
+  computeConv2DInfo: () => computeConv2DInfo,
+  computeConv3DInfo: () => computeConv3DInfo,
+  computeDefaultPad: () => computeDefaultPad,
+  computeDilation2DInfo: () => computeDilation2DInfo,
+  computeOptimalWindowSize: () => computeOptimalWindowSize,
+  computeOutAndReduceShapes: () => computeOutAndReduceShapes,
+  computeOutShape: () => computeOutShape,
+  computePool2DInfo: () => computePool2DInfo,
+  computePool3DInfo: () => computePool3DInfo,
+  computeStrides: () => computeStrides,
+  convertBackendValuesAndArrayBuffer: () => convertBackendValuesAndArrayBuffer,
+  convertConv2DDataFormat: () => convertConv2DDataFormat,
+  createScalarValue: () => createScalarValue2,
+  createShuffledIndices: () => createShuffledIndices,
+  decodeEinsumEquation: () => decodeEinsumEquation,
+  decodeString: () => decodeString2,
+  distSquared: () => distSquared,
+  eitherStridesOrDilationsAreOne: () => eitherStridesOrDilationsAreOne,
+  encodeString: () => encodeString2,
+  expandShapeToKeepDim: () => expandShapeToKeepDim,
+  exponent: () => exponent,
+  exponents: () => exponents,
+  fetch: () => fetch2,
+  fingerPrint64: () => fingerPrint64,
+  flatten: () => flatten2,
+  fromStringArrayToUint8: () => fromStringArrayToUint8,
+  fromUint8ToStringArray: () => fromUint8ToStringArray,
+  getArrayFromDType: () => getArrayFromDType,
+  getAxesPermutation: () => getAxesPermutation,
+  getBroadcastDims: () => getBroadcastDims,
+  getComplexWithIndex: () => getComplexWithIndex,
+  getEinsumComputePath: () => getEinsumComputePath,
+  getEinsumPermutation: () => getEinsumPermutation,
+  getFusedBiasGradient: () => getFusedBiasGradient,
+  getFusedDyActivation: () => getFusedDyActivation,
+  getGlobalTensorClass: () => getGlobalTensorClass,
+  getImageCenter: () => getImageCenter,
+  getInnerMostAxes: () => getInnerMostAxes,
+  getPermuted: () => getPermuted,
+  getRaggedRank: () => getRaggedRank,
+  getReductionAxes: () => getReductionAxes,
+  getReshaped: () => getReshaped,
+  getReshapedPermuted: () => getReshapedPermuted,
+  getRowPartitionTypesHelper: () => getRowPartitionTypesHelper,
+  getSliceBeginCoords: () => getSliceBeginCoords,
+  getSliceSize: () => getSliceSize,
+  getSparseFillEmptyRowsIndicesDenseShapeMismatch: () => getSparseFillEmptyRowsIndicesDenseShapeMismatch,
+  getSparseFillEmptyRowsNegativeIndexErrorMessage: () => getSparseFillEmptyRowsNegativeIndexErrorMessage,
+  getSparseFillEmptyRowsOutOfRangeIndexErrorMessage: () => getSparseFillEmptyRowsOutOfRangeIndexErrorMessage,
+  getSparseReshapeEmptyTensorZeroOutputDimErrorMessage: () => getSparseReshapeEmptyTensorZeroOutputDimErrorMessage,
+  getSparseReshapeInputOutputMismatchErrorMessage: () => getSparseReshapeInputOutputMismatchErrorMessage,
+  getSparseReshapeInputOutputMultipleErrorMessage: () => getSparseReshapeInputOutputMultipleErrorMessage,
+  getSparseReshapeMultipleNegativeOneOutputDimErrorMessage: () => getSparseReshapeMultipleNegativeOneOutputDimErrorMessage,
+  getSparseReshapeNegativeOutputDimErrorMessage: () => getSparseReshapeNegativeOutputDimErrorMessage,
+  getSparseSegmentReductionIndicesOutOfRangeErrorMessage: () => getSparseSegmentReductionIndicesOutOfRangeErrorMessage,
+  getSparseSegmentReductionNegativeSegmentIdsErrorMessage: () => getSparseSegmentReductionNegativeSegmentIdsErrorMessage,
+  getSparseSegmentReductionNonIncreasingSegmentIdsErrorMessage: () => getSparseSegmentReductionNonIncreasingSegmentIdsErrorMessage,
+  getSparseSegmentReductionSegmentIdOutOfRangeErrorMessage: () => getSparseSegmentReductionSegmentIdOutOfRangeErrorMessage,
+  getTypedArrayFromDType: () => getTypedArrayFromDType,
+  getUndoAxesPermutation: () => getUndoAxesPermutation,
+  hasEncodingLoss: () => hasEncodingLoss,
+  hexToLong: () => hexToLong,
+  indexToLoc: () => indexToLoc,
+  inferDtype: () => inferDtype,
+  inferFromImplicitShape: () => inferFromImplicitShape,
+  isBoolean: () => isBoolean,
+  isFunction: () => isFunction,
+  isIdentityPermutation: () => isIdentityPermutation,
+  isInt: () => isInt,
+  isNumber: () => isNumber,
+  isPromise: () => isPromise,
+  isScalarShape: () => isScalarShape,
+  isString: () => isString,
+  isTypedArray: () => isTypedArray2,
+  isValidDtype: () => isValidDtype,
+  locToIndex: () => locToIndex,
+  makeOnesTypedArray: () => makeOnesTypedArray,
+  makeZerosNestedTypedArray: () => makeZerosNestedTypedArray,
+  makeZerosTypedArray: () => makeZerosTypedArray,
+  mergeRealAndImagArrays: () => mergeRealAndImagArrays,
+  nearestDivisor: () => nearestDivisor,
+  nearestLargerEven: () => nearestLargerEven,
+  now: () => now2,
+  parseAxisParam: () => parseAxisParam,
+  prepareAndValidate: () => prepareAndValidate,
+  prepareSplitSize: () => prepareSplitSize,
+  randUniform: () => randUniform,
+  repeatedTry: () => repeatedTry,
+  rightPad: () => rightPad,
+  segment_util: () => segment_util,
+  shouldFuse: () => shouldFuse,
+  shuffle: () => shuffle,
+  shuffleCombo: () => shuffleCombo,
+  sizeFromShape: () => sizeFromShape,
+  sizeToSquarishShape: () => sizeToSquarishShape,
+  splitRealAndImagArrays: () => splitRealAndImagArrays,
+  squeezeShape: () => squeezeShape,
+  stridesOrDilationsArePositive: () => stridesOrDilationsArePositive,
+  swap: () => swap,
+  toNestedArray: () => toNestedArray,
+  toTypedArray: () => toTypedArray2,
+  tupleValuesAreOne: () => tupleValuesAreOne,
+  validateDefaultValueShape: () => validateDefaultValueShape,
+  validateInput: () => validateInput,
+  validateUpdateShape: () => validateUpdateShape,
+  warn: () => warn
+});
+
+// ../../node_modules/.pnpm/@tensorflow+tfjs-core@4.22.0/node_modules/@tensorflow/tfjs-core/dist/platforms/is_typed_array_browser.js
+function isTypedArrayBrowser(a) {
+  return a instanceof Float32Array || a instanceof Int32Array || a instanceof Uint8Array || a instanceof Uint8ClampedArray;
+}
+
+// ../../node_modules/.pnpm/@tensorflow+tfjs-core@4.22.0/node_modules/@tensorflow/tfjs-core/dist/util.js
+__reExport(util_exports, tfjs_core_public_exports);
+__reExport(util_exports, tfjs_core_public_exports);
+function createScalarValue2(value, dtype) {
+  if (dtype === "string") {
+    return encodeString2(value);
+  }
+  return toTypedArray2([value], dtype);
+}
+function noConversionNeeded(a, dtype) {
+  return a instanceof Float32Array && dtype === "float32" || a instanceof Int32Array && dtype === "int32" || a instanceof Uint8Array && dtype === "bool";
+}
+function toTypedArray2(a, dtype) {
+  if (dtype === "string") {
+    throw new Error("Cannot convert a string[] to a TypedArray");
+  }
+  if (Array.isArray(a)) {
+    a = flatten2(a);
+  }
+  if ((0, tfjs_core_public_exports.env)().getBool("DEBUG")) {
+    checkConversionForErrors(a, dtype);
+  }
+  if (noConversionNeeded(a, dtype)) {
+    return a;
+  }
+  if (dtype == null || dtype === "float32" || dtype === "complex64") {
+    return new Float32Array(a);
+  } else if (dtype === "int32") {
+    return new Int32Array(a);
+  } else if (dtype === "bool") {
+    const bool = new Uint8Array(a.length);
+    for (let i = 0; i < bool.length; ++i) {
+      if (Math.round(a[i]) !== 0) {
+        bool[i] = 1;
+      }
+    }
+    return bool;
+  } else {
+    throw new Error(`Unknown data type ${dtype}`);
+  }
+}
+function now2() {
+  return (0, tfjs_core_public_exports.env)().platform.now();
+}
+function fetch2(path, requestInits) {
+  return (0, tfjs_core_public_exports.env)().platform.fetch(path, requestInits);
+}
+function encodeString2(s, encoding = "utf-8") {
+  encoding = encoding || "utf-8";
+  return (0, tfjs_core_public_exports.env)().platform.encode(s, encoding);
+}
+function decodeString2(bytes, encoding = "utf-8") {
+  encoding = encoding || "utf-8";
+  return (0, tfjs_core_public_exports.env)().platform.decode(bytes, encoding);
+}
+function isTypedArray2(a) {
+  if ((0, tfjs_core_public_exports.env)().platform.isTypedArray != null) {
+    return (0, tfjs_core_public_exports.env)().platform.isTypedArray(a);
+  } else {
+    return isTypedArrayBrowser(a);
+  }
+}
+function flatten2(arr, result = [], skipTypedArray = false) {
+  if (result == null) {
+    result = [];
+  }
+  if (typeof arr === "boolean" || typeof arr === "number" || typeof arr === "string" || isPromise(arr) || arr == null || isTypedArray2(arr) && skipTypedArray) {
+    result.push(arr);
+  } else if (Array.isArray(arr) || isTypedArray2(arr)) {
+    for (let i = 0; i < arr.length; ++i) {
+      flatten2(arr[i], result, skipTypedArray);
+    }
+  } else {
+    let maxIndex = -1;
+    for (const key of Object.keys(arr)) {
+      if (/^([1-9]+[0-9]*|0)$/.test(key)) {
+        maxIndex = Math.max(maxIndex, Number(key));
+      }
+    }
+    for (let i = 0; i <= maxIndex; i++) {
+      flatten2(arr[i], result, skipTypedArray);
+    }
+  }
+  return result;
+}
+
 // ../../node_modules/.pnpm/@tensorflow+tfjs-core@4.22.0/node_modules/@tensorflow/tfjs-core/dist/public/chained_ops/as_scalar.js
 getGlobalTensorClass().prototype.asScalar = function() {
   this.throwIfDisposed();
@@ -898,9 +1134,127 @@ getGlobalTensorClass().prototype.reshape = function(shape) {
   return (0, tfjs_core_public_exports.reshape)(this, shape);
 };
 
+// ../../node_modules/.pnpm/@tensorflow+tfjs-core@4.22.0/node_modules/@tensorflow/tfjs-core/dist/types.js
+var Rank;
+(function(Rank2) {
+  Rank2["R0"] = "R0";
+  Rank2["R1"] = "R1";
+  Rank2["R2"] = "R2";
+  Rank2["R3"] = "R3";
+  Rank2["R4"] = "R4";
+  Rank2["R5"] = "R5";
+  Rank2["R6"] = "R6";
+})(Rank || (Rank = {}));
+var UpcastInt32AndMap;
+(function(UpcastInt32AndMap2) {
+  UpcastInt32AndMap2["float32"] = "float32";
+  UpcastInt32AndMap2["int32"] = "int32";
+  UpcastInt32AndMap2["bool"] = "int32";
+  UpcastInt32AndMap2["complex64"] = "complex64";
+})(UpcastInt32AndMap || (UpcastInt32AndMap = {}));
+var UpcastBoolAndMap;
+(function(UpcastBoolAndMap2) {
+  UpcastBoolAndMap2["float32"] = "float32";
+  UpcastBoolAndMap2["int32"] = "int32";
+  UpcastBoolAndMap2["bool"] = "bool";
+  UpcastBoolAndMap2["complex64"] = "complex64";
+})(UpcastBoolAndMap || (UpcastBoolAndMap = {}));
+var UpcastFloat32AndMap;
+(function(UpcastFloat32AndMap2) {
+  UpcastFloat32AndMap2["float32"] = "float32";
+  UpcastFloat32AndMap2["int32"] = "float32";
+  UpcastFloat32AndMap2["bool"] = "float32";
+  UpcastFloat32AndMap2["complex64"] = "complex64";
+})(UpcastFloat32AndMap || (UpcastFloat32AndMap = {}));
+var UpcastComplex64AndMap;
+(function(UpcastComplex64AndMap2) {
+  UpcastComplex64AndMap2["float32"] = "complex64";
+  UpcastComplex64AndMap2["int32"] = "complex64";
+  UpcastComplex64AndMap2["bool"] = "complex64";
+  UpcastComplex64AndMap2["complex64"] = "complex64";
+})(UpcastComplex64AndMap || (UpcastComplex64AndMap = {}));
+function isWebGLData(values) {
+  return values != null && typeof values === "object" && "texture" in values && values.texture instanceof WebGLTexture;
+}
+function isWebGPUData(values) {
+  return typeof GPUBuffer !== "undefined" && values != null && typeof values === "object" && "buffer" in values && values.buffer instanceof GPUBuffer;
+}
+
+// ../../node_modules/.pnpm/@tensorflow+tfjs-core@4.22.0/node_modules/@tensorflow/tfjs-core/dist/tensor_util_env.js
+function inferShape(val, dtype) {
+  let firstElem = val;
+  if (isTypedArray2(val)) {
+    return dtype === "string" ? [] : [val.length];
+  }
+  if (isWebGLData(val)) {
+    const usedChannels = val.channels || "RGBA";
+    return [val.height, val.width * usedChannels.length];
+  } else if (isWebGPUData(val)) {
+    return [val.buffer.size / (dtype == null ? 4 : bytesPerElement(dtype))];
+  }
+  if (!Array.isArray(val)) {
+    return [];
+  }
+  const shape = [];
+  while (Array.isArray(firstElem) || isTypedArray2(firstElem) && dtype !== "string") {
+    shape.push(firstElem.length);
+    firstElem = firstElem[0];
+  }
+  if (Array.isArray(val) && (0, tfjs_core_public_exports.env)().getBool("TENSORLIKE_CHECK_SHAPE_CONSISTENCY")) {
+    deepAssertShapeConsistency(val, shape, []);
+  }
+  return shape;
+}
+function deepAssertShapeConsistency(val, shape, indices) {
+  indices = indices || [];
+  if (!Array.isArray(val) && !isTypedArray2(val)) {
+    assert(shape.length === 0, () => `Element arr[${indices.join("][")}] is a primitive, but should be an array/TypedArray of ${shape[0]} elements`);
+    return;
+  }
+  assert(shape.length > 0, () => `Element arr[${indices.join("][")}] should be a primitive, but is an array of ${val.length} elements`);
+  assert(val.length === shape[0], () => `Element arr[${indices.join("][")}] should have ${shape[0]} elements, but has ${val.length} elements`);
+  const subShape = shape.slice(1);
+  for (let i = 0; i < val.length; ++i) {
+    deepAssertShapeConsistency(val[i], subShape, indices.concat(i));
+  }
+}
+function assertDtype(expectedDtype, actualDType, argName, functionName) {
+  if (expectedDtype === "string_or_numeric") {
+    return;
+  }
+  if (expectedDtype == null) {
+    throw new Error(`Expected dtype cannot be null.`);
+  }
+  if (expectedDtype !== "numeric" && expectedDtype !== actualDType || expectedDtype === "numeric" && actualDType === "string") {
+    throw new Error(`Argument '${argName}' passed to '${functionName}' must be ${expectedDtype} tensor, but got ${actualDType} tensor`);
+  }
+}
+function convertToTensor(x, argName, functionName, parseAsDtype = "numeric") {
+  if (x instanceof getGlobalTensorClass()) {
+    assertDtype(parseAsDtype, x.dtype, argName, functionName);
+    return x;
+  }
+  let inferredDtype = inferDtype(x);
+  if (inferredDtype !== "string" && ["bool", "int32", "float32"].indexOf(parseAsDtype) >= 0) {
+    inferredDtype = parseAsDtype;
+  }
+  assertDtype(parseAsDtype, inferredDtype, argName, functionName);
+  if (x == null || !isTypedArray2(x) && !Array.isArray(x) && typeof x !== "number" && typeof x !== "boolean" && typeof x !== "string") {
+    const type = x == null ? "null" : x.constructor.name;
+    throw new Error(`Argument '${argName}' passed to '${functionName}' must be a Tensor or TensorLike, but got '${type}'`);
+  }
+  const inferredShape = inferShape(x, inferredDtype);
+  if (!isTypedArray2(x) && !Array.isArray(x)) {
+    x = [x];
+  }
+  const skipTypedArray = true;
+  const values = inferredDtype !== "string" ? toTypedArray2(x, inferredDtype) : flatten2(x, [], skipTypedArray);
+  return ENGINE.makeTensor(values, inferredShape, inferredDtype);
+}
+
 // ../../node_modules/.pnpm/@tensorflow+tfjs-core@4.22.0/node_modules/@tensorflow/tfjs-core/dist/ops/image/resize_bilinear.js
 function resizeBilinear_(images, size, alignCorners = false, halfPixelCenters = false) {
-  const $images = (0, tfjs_core_public_exports.convertToTensor)(images, "images", "resizeBilinear");
+  const $images = convertToTensor(images, "images", "resizeBilinear");
   assert($images.rank === 3 || $images.rank === 4, () => `Error in resizeBilinear: x must be rank 3 or 4, but got rank ${$images.rank}.`);
   assert(size.length === 2, () => `Error in resizeBilinear: new shape must 2D, but got shape ${size}.`);
   assert(halfPixelCenters === false || alignCorners === false, () => `Error in resizeBilinear: If halfPixelCenters is true, alignCorners must be false.`);
@@ -929,7 +1283,7 @@ getGlobalTensorClass().prototype.resizeBilinear = function(newShape2D, alignCorn
 
 // ../../node_modules/.pnpm/@tensorflow+tfjs-core@4.22.0/node_modules/@tensorflow/tfjs-core/dist/ops/image/resize_nearest_neighbor.js
 function resizeNearestNeighbor_(images, size, alignCorners = false, halfPixelCenters = false) {
-  const $images = (0, tfjs_core_public_exports.convertToTensor)(images, "images", "resizeNearestNeighbor");
+  const $images = convertToTensor(images, "images", "resizeNearestNeighbor");
   assert($images.rank === 3 || $images.rank === 4, () => `Error in resizeNearestNeighbor: x must be rank 3 or 4, but got rank ${$images.rank}.`);
   assert(size.length === 2, () => `Error in resizeNearestNeighbor: new shape must 2D, but got shape ${size}.`);
   assert($images.dtype === "float32" || $images.dtype === "int32", () => "`images` must have `int32` or `float32` as dtype");
@@ -1357,8 +1711,8 @@ var atanhGradConfig = {
 
 // ../../node_modules/.pnpm/@tensorflow+tfjs-core@4.22.0/node_modules/@tensorflow/tfjs-core/dist/ops/avg_pool_3d_grad.js
 function avgPool3dGrad_(dy, input, filterSize, strides, pad3, dimRoundingMode) {
-  const $dy = (0, tfjs_core_public_exports.convertToTensor)(dy, "dy", "avgPool3dGrad");
-  const $input = (0, tfjs_core_public_exports.convertToTensor)(input, "input", "avgPool3dGrad");
+  const $dy = convertToTensor(dy, "dy", "avgPool3dGrad");
+  const $input = convertToTensor(input, "input", "avgPool3dGrad");
   let dy5D = $dy;
   let input5D = $input;
   let reshapedTo5D = false;
@@ -1401,8 +1755,8 @@ var avgPool3DGradConfig = {
 
 // ../../node_modules/.pnpm/@tensorflow+tfjs-core@4.22.0/node_modules/@tensorflow/tfjs-core/dist/ops/avg_pool_grad.js
 function avgPoolGrad_(dy, input, filterSize, strides, pad3) {
-  const $dy = (0, tfjs_core_public_exports.convertToTensor)(dy, "dy", "avgPoolGrad");
-  const $input = (0, tfjs_core_public_exports.convertToTensor)(input, "input", "avgPoolGrad");
+  const $dy = convertToTensor(dy, "dy", "avgPoolGrad");
+  const $input = convertToTensor(input, "input", "avgPoolGrad");
   assert($input.rank === $dy.rank, () => `Rank of input (${$input.rank}) does not match rank of dy (${$dy.rank})`);
   let input4D = $input;
   let dy4D = $dy;
@@ -2197,9 +2551,9 @@ var maximumGradConfig = {
 
 // ../../node_modules/.pnpm/@tensorflow+tfjs-core@4.22.0/node_modules/@tensorflow/tfjs-core/dist/ops/max_pool_3d_grad.js
 function maxPool3dGrad_(dy, input, output, filterSize, strides, pad3, dimRoundingMode) {
-  const $dy = (0, tfjs_core_public_exports.convertToTensor)(dy, "dy", "maxPool3dGrad");
-  const $input = (0, tfjs_core_public_exports.convertToTensor)(input, "input", "maxPool3dGrad");
-  const $output = (0, tfjs_core_public_exports.convertToTensor)(output, "output", "maxPool3dGrad");
+  const $dy = convertToTensor(dy, "dy", "maxPool3dGrad");
+  const $input = convertToTensor(input, "input", "maxPool3dGrad");
+  const $output = convertToTensor(output, "output", "maxPool3dGrad");
   let dy5D = $dy;
   let input5D = $input;
   let output5D = $output;
@@ -2252,9 +2606,9 @@ var maxPool3DGradConfig = {
 
 // ../../node_modules/.pnpm/@tensorflow+tfjs-core@4.22.0/node_modules/@tensorflow/tfjs-core/dist/ops/max_pool_grad.js
 function maxPoolGrad_(dy, input, output, filterSize, strides, pad3, dimRoundingMode) {
-  const $dy = (0, tfjs_core_public_exports.convertToTensor)(dy, "dy", "maxPoolGrad");
-  const $input = (0, tfjs_core_public_exports.convertToTensor)(input, "input", "maxPoolGrad");
-  const $output = (0, tfjs_core_public_exports.convertToTensor)(output, "output", "maxPoolGrad");
+  const $dy = convertToTensor(dy, "dy", "maxPoolGrad");
+  const $input = convertToTensor(input, "input", "maxPoolGrad");
+  const $output = convertToTensor(output, "output", "maxPoolGrad");
   assert($input.rank === $dy.rank, () => `Rank of input (${$input.rank}) does not match rank of dy (${$dy.rank})`);
   assert($dy.rank === 4, () => `Error in maxPoolGrad: dy must be rank 4 but got rank ${$dy.rank}.`);
   assert($input.rank === 4, () => `Error in maxPoolGrad: input must be rank 4 but got rank ${$input.rank}.`);
@@ -3325,6 +3679,43 @@ export {
    * =============================================================================
    *)
 
+@tensorflow/tfjs-core/dist/platforms/is_typed_array_browser.js:
+  (**
+   * @license
+   * Copyright 2023 Google LLC.
+   * Licensed under the Apache License, Version 2.0 (the "License");
+   * you may not use this file except in compliance with the License.
+   * You may obtain a copy of the License at
+   *
+   * http://www.apache.org/licenses/LICENSE-2.0
+   *
+   * Unless required by applicable law or agreed to in writing, software
+   * distributed under the License is distributed on an "AS IS" BASIS,
+   * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+   * See the License for the specific language governing permissions and
+   * limitations under the License.
+   * =============================================================================
+   *)
+
+@tensorflow/tfjs-core/dist/util.js:
+@tensorflow/tfjs-core/dist/types.js:
+  (**
+   * @license
+   * Copyright 2017 Google LLC. All Rights Reserved.
+   * Licensed under the Apache License, Version 2.0 (the "License");
+   * you may not use this file except in compliance with the License.
+   * You may obtain a copy of the License at
+   *
+   * http://www.apache.org/licenses/LICENSE-2.0
+   *
+   * Unless required by applicable law or agreed to in writing, software
+   * distributed under the License is distributed on an "AS IS" BASIS,
+   * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+   * See the License for the specific language governing permissions and
+   * limitations under the License.
+   * =============================================================================
+   *)
+
 @tensorflow/tfjs-core/dist/public/chained_ops/cumprod.js:
   (**
    * @license
@@ -3348,6 +3739,24 @@ export {
   (**
    * @license
    * Copyright 2021 Google LLC. All Rights Reserved.
+   * Licensed under the Apache License, Version 2.0 (the "License");
+   * you may not use this file except in compliance with the License.
+   * You may obtain a copy of the License at
+   *
+   * http://www.apache.org/licenses/LICENSE-2.0
+   *
+   * Unless required by applicable law or agreed to in writing, software
+   * distributed under the License is distributed on an "AS IS" BASIS,
+   * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+   * See the License for the specific language governing permissions and
+   * limitations under the License.
+   * =============================================================================
+   *)
+
+@tensorflow/tfjs-core/dist/tensor_util_env.js:
+  (**
+   * @license
+   * Copyright 2018 Google LLC. All Rights Reserved.
    * Licensed under the Apache License, Version 2.0 (the "License");
    * you may not use this file except in compliance with the License.
    * You may obtain a copy of the License at

@@ -1,0 +1,77 @@
+import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
+import {
+  backend_util,
+  type KernelConfig,
+  MaxPoolGrad,
+  type MaxPoolGradAttrs,
+  type TensorInfo,
+} from '@tensorflow/tfjs-core';
+import { WasmKernelContext } from '../wasm-kernel-context.js';
+
+/**
+ * Replaces tfjs-backend-wasm 4.22's MaxPoolGrad, which routes the gradient of a window
+ * whose maximum is negative to the window's first element. Each output's gradient goes
+ * to the first position holding its window's maximum, as on the cpu backend.
+ */
+function maxPoolGrad(args: {
+  inputs: { dy: TensorInfo; input: TensorInfo; output: TensorInfo };
+  backend: BackendWasm;
+  attrs: MaxPoolGradAttrs;
+}): TensorInfo {
+  const { dy, input } = args.inputs;
+  const { filterSize, strides, pad, dimRoundingMode } = args.attrs;
+  const info = backend_util.computePool2DInfo(
+    input.shape as [number, number, number, number],
+    filterSize,
+    strides,
+    1,
+    pad,
+    dimRoundingMode,
+  );
+  const { batchSize, inHeight, inWidth, inChannels, outHeight, outWidth } = info;
+  const { filterHeight, filterWidth, strideHeight, strideWidth, dilationHeight, dilationWidth } = info;
+  const padTop = info.padInfo.top;
+  const padLeft = info.padInfo.left;
+
+  const ctx = new WasmKernelContext(args.backend);
+  const result = ctx.output(input.shape, 'float32');
+  const dx = ctx.view(result).fill(0);
+  const xs = ctx.view(input);
+  const dys = ctx.view(dy);
+
+  for (let b = 0; b < batchSize; b++) {
+    for (let oh = 0; oh < outHeight; oh++) {
+      for (let ow = 0; ow < outWidth; ow++) {
+        for (let c = 0; c < inChannels; c++) {
+          let best = Number.NEGATIVE_INFINITY;
+          let bestIndex = -1;
+          for (let kh = 0; kh < filterHeight; kh++) {
+            const ih = oh * strideHeight + kh * dilationHeight - padTop;
+            if (ih < 0 || ih >= inHeight) continue;
+            for (let kw = 0; kw < filterWidth; kw++) {
+              const iw = ow * strideWidth + kw * dilationWidth - padLeft;
+              if (iw < 0 || iw >= inWidth) continue;
+              const index = ((b * inHeight + ih) * inWidth + iw) * inChannels + c;
+              const value = xs[index] as number;
+              if (value > best || bestIndex < 0) {
+                best = value;
+                bestIndex = index;
+              }
+            }
+          }
+          if (bestIndex >= 0) {
+            const g = dys[((b * outHeight + oh) * outWidth + ow) * inChannels + c] as number;
+            dx[bestIndex] = (dx[bestIndex] as number) + g;
+          }
+        }
+      }
+    }
+  }
+  return result;
+}
+
+export const maxPoolGradConfig: KernelConfig = {
+  kernelName: MaxPoolGrad,
+  backendName: 'wasm',
+  kernelFunc: maxPoolGrad as unknown as KernelConfig['kernelFunc'],
+};
