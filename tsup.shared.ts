@@ -9,6 +9,7 @@ export function packageBuildConfig(options: Partial<Options> = {}) {
     sourcemap: true,
     clean: true,
     target: 'node20',
+    shims: true,
     ...options,
   });
 }

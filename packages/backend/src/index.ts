@@ -14,6 +14,6 @@ export { gradientKernelNames, registerAllGradients } from './register-gradients.
 export {
   IM2COL_BLOCK_FLOATS_FLAG,
   registerWasmKernels,
-  WASM_CORRECTED_KERNELS,
+  WASM_REPLACED_KERNELS,
   WASM_TRAINING_KERNELS,
 } from './wasm/register-wasm-kernels.js';

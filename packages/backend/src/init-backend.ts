@@ -3,6 +3,7 @@ import '@tensorflow/tfjs-backend-wasm';
 import * as tf from '@tensorflow/tfjs-core';
 import { registerAllGradients } from './register-gradients.js';
 import { registerWasmKernels } from './wasm/register-wasm-kernels.js';
+import { wasmThreadCount, withWasmThreads } from './wasm/wasm-threads.js';
 
 export type BackendRequest = 'auto' | 'tensorflow' | 'wasm' | 'cpu';
 export type BackendName = 'tensorflow' | 'wasm' | 'cpu';
@@ -10,6 +11,11 @@ export type BackendName = 'tensorflow' | 'wasm' | 'cpu';
 export interface InitBackendOptions {
   /** Which backend to use; `auto` takes tensorflow, else wasm, else cpu. Default `auto`. */
   backend?: BackendRequest;
+  /**
+   * Threads for the wasm backend (its threaded SIMD build, started in Node through
+   * worker_threads). Fixed when wasm first starts in the process. Default 1.
+   */
+  threads?: number;
 }
 
 export interface BackendChoice {
@@ -21,6 +27,8 @@ export interface BackendChoice {
   nativePackage?: string;
   /** Backends tried before this one, with why each was passed over. */
   passedOver: { name: BackendName; reason: string }[];
+  /** Threads of the wasm backend, when that is the choice. */
+  threads?: number;
 }
 
 /** Native bindings, most capable first: the GPU build, then the CPU build. */
@@ -58,6 +66,18 @@ async function activate(name: 'wasm' | 'cpu' | 'tensorflow'): Promise<string | u
   }
 }
 
+async function activateWasm(threads: number): Promise<string | undefined> {
+  const started = tf.engine().registry.wasm !== undefined;
+  if (started && threads !== wasmThreadCount()) {
+    throw new Error(
+      `initBackend: the wasm backend already runs with ${wasmThreadCount()} thread(s); threads are fixed when it ` +
+        `first starts, so pass { threads: ${threads} } to the first initBackend call of the process`,
+    );
+  }
+  if (started || threads === 1) return activate('wasm');
+  return withWasmThreads(threads, () => activate('wasm'));
+}
+
 /**
  * Prepares tfjs: registers every gradient once, adds the kernels training needs to the
  * wasm backend, and switches to the requested backend. Asking for a backend that cannot
@@ -86,13 +106,10 @@ export async function initBackend(options: InitBackendOptions = {}): Promise<Bac
   }
 
   if (request === 'wasm' || request === 'auto') {
-    const failure = await activate('wasm');
+    const failure = await activateWasm(options.threads ?? 1);
     if (failure === undefined) {
-      return {
-        name: 'wasm',
-        reason: request === 'auto' ? 'auto: no native binding; wasm started' : 'requested',
-        passedOver,
-      };
+      const reason = request === 'auto' ? 'auto: no native binding; wasm started' : 'requested';
+      return { name: 'wasm', reason, passedOver, threads: wasmThreadCount() };
     }
     if (request === 'wasm') {
       throw new Error(

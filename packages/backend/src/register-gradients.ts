@@ -2,13 +2,24 @@ import { type GradConfig, getGradient, registerGradient } from '@tensorflow/tfjs
 import { gradientConfigs as tfjsGradientConfigs } from './generated/tfjs-gradients.js';
 import { comparisonGradConfigs } from './gradients/comparison-grads.js';
 import { gatherNdGradConfig } from './gradients/gather-nd-grad.js';
+import { unpackGradConfig } from './gradients/unpack-grad.js';
 
-/** tfjs-core's own gradients, then the ones it lacks. */
-const gradientConfigs: readonly GradConfig[] = [...tfjsGradientConfigs, gatherNdGradConfig, ...comparisonGradConfigs];
+/** Gradients that replace tfjs-core's own, which are wrong. */
+const corrected: readonly GradConfig[] = [unpackGradConfig];
+const correctedNames = new Set(corrected.map((config) => config.kernelName));
+
+/** tfjs-core's own gradients (less the corrected ones), the corrections, and the ones it lacks. */
+const gradientConfigs: readonly GradConfig[] = [
+  ...tfjsGradientConfigs.filter((config) => !correctedNames.has(config.kernelName)),
+  ...corrected,
+  gatherNdGradConfig,
+  ...comparisonGradConfigs,
+];
 
 /**
- * Registers every gradient that tfjs-core defines but does not register by itself, and
- * the few it lacks (GatherNd; zero gradients for comparisons).
+ * Registers every gradient that tfjs-core defines but does not register by itself, with
+ * its Unpack gradient corrected, and the few it lacks (GatherNd; zero gradients for
+ * comparisons).
  * A gradient already registered (by `@tensorflow/tfjs`, say, or by an earlier call) is
  * kept, so each kernel gets exactly one gradient however often this runs.
  * Returns the number of gradients this call registered.

@@ -133,6 +133,7 @@ const cases: Record<string, Case> = {
         tf.reverse(tf.slice(tf.concat([b, a], 1), [0, 0], [2, 5]), 1),
       ]),
   },
+  unstack_single_step: { shapes: [[3, 1, 4]], f: (x) => tf.mul(tf.unstack(x, 1)[0]!, 2) },
   unstack_transpose_pad_tile: {
     shapes: [[2, 3, 4]],
     f: (x) =>

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { IM2COL_BLOCK_FLOATS_FLAG, initBackend, WASM_CORRECTED_KERNELS, WASM_TRAINING_KERNELS } from '../src/index.js';
+import { IM2COL_BLOCK_FLOATS_FLAG, initBackend, WASM_REPLACED_KERNELS, WASM_TRAINING_KERNELS } from '../src/index.js';
 import { onBackends, randomInt, randomValues, relativeError, seededRandom } from './helpers.js';
 
 const TOLERANCE = 1e-4;
@@ -204,7 +204,7 @@ describe('wasm training kernels', () => {
   });
 
   it("MaxPoolGrad (replaced) and the backend's own AvgPoolGrad and Conv2DBackpropInput match cpu", async () => {
-    expect(WASM_CORRECTED_KERNELS).toContain('MaxPoolGrad');
+    expect(WASM_REPLACED_KERNELS).toContain('MaxPoolGrad');
     const rand = seededRandom(5);
     for (let n = 0; n < 30; n++) {
       const c = randomConvCase(rand, false);

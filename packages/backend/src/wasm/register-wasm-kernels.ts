@@ -1,4 +1,12 @@
-import { getKernel, type KernelConfig, registerKernel, unregisterKernel } from '@tensorflow/tfjs-core';
+import {
+  BatchMatMul,
+  getKernel,
+  type KernelConfig,
+  MaxPoolGrad,
+  registerKernel,
+  unregisterKernel,
+} from '@tensorflow/tfjs-core';
+import { untransposedMatMul } from './kernels/batch-mat-mul.js';
 import { conv2DBackpropFilterConfig } from './kernels/conv2d-backprop-filter.js';
 import { depthwiseConv2dNativeBackpropFilterConfig } from './kernels/depthwise-conv2d-native-backprop-filter.js';
 import { depthwiseConv2dNativeBackpropInputConfig } from './kernels/depthwise-conv2d-native-backprop-input.js';
@@ -15,16 +23,26 @@ const missing: readonly KernelConfig[] = [
   unsortedSegmentSumConfig,
 ];
 
-/** Kernels that @tensorflow/tfjs-backend-wasm 4.22 has but computes wrongly. */
-const corrected: readonly KernelConfig[] = [maxPoolGradConfig];
+/**
+ * Kernels that @tensorflow/tfjs-backend-wasm 4.22 has but computes wrongly or slowly,
+ * each built from the backend's own kernel (which a replacement may delegate to).
+ */
+const replacements: Record<string, (original: KernelConfig) => KernelConfig> = {
+  [MaxPoolGrad]: () => maxPoolGradConfig,
+  [BatchMatMul]: untransposedMatMul,
+  _FusedMatMul: untransposedMatMul,
+};
 
 export const WASM_TRAINING_KERNELS: readonly string[] = missing.map((config) => config.kernelName);
-export const WASM_CORRECTED_KERNELS: readonly string[] = corrected.map((config) => config.kernelName);
+export const WASM_REPLACED_KERNELS: readonly string[] = Object.keys(replacements);
+
+const installed = new WeakSet<KernelConfig['kernelFunc']>();
 
 /**
  * Registers the kernels above for the wasm backend: a missing one only where the
- * installed tfjs-backend-wasm does not provide it, a corrected one in place of the
- * backend's own. Idempotent. Returns the names this call registered.
+ * installed tfjs-backend-wasm does not provide it, a replacement in place of the
+ * backend's own (keeping its setup function, which binds the wasm exports). Idempotent.
+ * Returns the names this call registered.
  */
 export function registerWasmKernels(): string[] {
   const added: string[] = [];
@@ -34,12 +52,14 @@ export function registerWasmKernels(): string[] {
       added.push(config.kernelName);
     }
   }
-  for (const config of corrected) {
-    const current = getKernel(config.kernelName, 'wasm');
-    if (current?.kernelFunc === config.kernelFunc) continue;
-    if (current !== undefined) unregisterKernel(config.kernelName, 'wasm');
-    registerKernel(config);
-    added.push(config.kernelName);
+  for (const [kernelName, replace] of Object.entries(replacements)) {
+    const original = getKernel(kernelName, 'wasm');
+    if (original === undefined || installed.has(original.kernelFunc)) continue;
+    const replacement = { ...replace(original), kernelName, backendName: 'wasm', setupFunc: original.setupFunc };
+    unregisterKernel(kernelName, 'wasm');
+    registerKernel(replacement);
+    installed.add(replacement.kernelFunc);
+    added.push(kernelName);
   }
   return added;
 }

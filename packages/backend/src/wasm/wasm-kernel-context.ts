@@ -31,6 +31,12 @@ export class WasmKernelContext {
     return this.backend.typedArrayFromHeap(info) as T;
   }
 
+  /** Makes a tensor some other code allocated a temporary of this call. */
+  adopt(info: TensorInfo): TensorInfo {
+    this.temporaries.push(info);
+    return info;
+  }
+
   /** Runs one of the wasm backend's registered kernels; its output is a temporary. */
   run(kernelName: string, inputs: Record<string, TensorInfo>, attrs: NamedAttrMap = {}): TensorInfo {
     const kernel = getKernel(kernelName, 'wasm');
