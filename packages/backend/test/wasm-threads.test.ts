@@ -23,9 +23,9 @@ describe('the threaded wasm build in Node', () => {
       grads[backend].push(Float32Array.from(product.dataSync()));
       tf.dispose([value, waveform, labels, a, b, product, ...Object.values(g), ...Object.values(net.variables)]);
     }
-    grads.cpu!.forEach((expected, i) =>
-      expect(relativeError(grads.wasm![i]!, expected), `output ${i}`).toBeLessThanOrEqual(1e-4),
-    );
+    grads.cpu!.forEach((expected, i) => {
+      expect(relativeError(grads.wasm![i]!, expected), `output ${i}`).toBeLessThanOrEqual(1e-4);
+    });
   });
 
   it('refuses to change the thread count once wasm runs', async () => {
