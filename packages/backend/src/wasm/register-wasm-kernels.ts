@@ -1,5 +1,6 @@
 import {
   BatchMatMul,
+  Conv2DBackpropInput,
   getKernel,
   type KernelConfig,
   MaxPoolGrad,
@@ -8,6 +9,7 @@ import {
 } from '@tensorflow/tfjs-core';
 import { untransposedMatMul } from './kernels/batch-mat-mul.js';
 import { conv2DBackpropFilterConfig } from './kernels/conv2d-backprop-filter.js';
+import { conv2DBackpropInputConfig } from './kernels/conv2d-backprop-input.js';
 import { depthwiseConv2dNativeBackpropFilterConfig } from './kernels/depthwise-conv2d-native-backprop-filter.js';
 import { depthwiseConv2dNativeBackpropInputConfig } from './kernels/depthwise-conv2d-native-backprop-input.js';
 import { maxPoolGradConfig } from './kernels/max-pool-grad.js';
@@ -29,6 +31,7 @@ const missing: readonly KernelConfig[] = [
  */
 const replacements: Record<string, (original: KernelConfig) => KernelConfig> = {
   [MaxPoolGrad]: () => maxPoolGradConfig,
+  [Conv2DBackpropInput]: () => conv2DBackpropInputConfig,
   [BatchMatMul]: untransposedMatMul,
   _FusedMatMul: untransposedMatMul,
 };

@@ -8,15 +8,23 @@ import {
   type KernelConfig,
   type TensorInfo,
 } from '@tensorflow/tfjs-core';
+import { ConvPatches } from '../conv-patches.js';
 import { WasmKernelContext } from '../wasm-kernel-context.js';
 
 /** tfjs flag: the largest im2col block, in floats (default 64 MiB), which bounds memory for long 1-D convolutions. */
 export const IM2COL_BLOCK_FLOATS_FLAG = 'MTL_WASM_IM2COL_BLOCK_FLOATS';
 env().registerFlag(IM2COL_BLOCK_FLOATS_FLAG, () => 16 * 1024 * 1024);
 
+/** Output positions per im2col block for patches of the given size. */
+export function im2colBlockRows(patches: ConvPatches): number {
+  const budget = Math.floor(env().getNumber(IM2COL_BLOCK_FLOATS_FLAG) / patches.patchSize);
+  return Math.max(1, Math.min(patches.positions, budget));
+}
+
 /**
- * dW = im2col(x)^T · dy, the im2col matrix built block by block so its memory stays
- * bounded, and each block multiplied by the wasm backend's own (XNNPACK) BatchMatMul.
+ * dW = im2col(x)^T · dy. The im2col matrix is written already transposed ([K, rows]),
+ * so the product is one untransposed XNNPACK BatchMatMul of the wasm backend; it is
+ * built in blocks of output positions so its memory stays bounded.
  */
 function conv2DBackpropFilter(args: {
   inputs: { x: TensorInfo; dy: TensorInfo };
@@ -27,63 +35,41 @@ function conv2DBackpropFilter(args: {
   const { strides, pad, dataFormat, dimRoundingMode, filterShape } = args.attrs;
   const format = backend_util.convertConv2DDataFormat(dataFormat);
   if (format !== 'channelsLast') throw new Error(`Conv2DBackpropFilter on wasm supports NHWC only, got ${dataFormat}`);
-  const info = backend_util.computeConv2DInfo(
-    x.shape as [number, number, number, number],
-    filterShape,
-    strides,
-    1,
-    pad,
-    dimRoundingMode,
-    false,
-    format,
+  const patches = new ConvPatches(
+    backend_util.computeConv2DInfo(
+      x.shape as [number, number, number, number],
+      filterShape,
+      strides,
+      1,
+      pad,
+      dimRoundingMode,
+      false,
+      format,
+    ),
   );
-  const { batchSize, inHeight, inWidth, inChannels, outHeight, outWidth, outChannels } = info;
-  const { filterHeight, filterWidth, strideHeight, strideWidth, dilationHeight, dilationWidth } = info;
-  const padTop = info.padInfo.top;
-  const padLeft = info.padInfo.left;
-  const patchSize = filterHeight * filterWidth * inChannels;
-  const positions = batchSize * outHeight * outWidth;
-  const rowsPerBlock = Math.max(
-    1,
-    Math.min(positions, Math.floor(env().getNumber(IM2COL_BLOCK_FLOATS_FLAG) / patchSize)),
-  );
+  const { patchSize, positions } = patches;
+  const { inChannels, outChannels } = patches.info;
+  const blockRows = im2colBlockRows(patches);
 
   const ctx = new WasmKernelContext(args.backend);
-  const single = rowsPerBlock === positions;
+  const single = blockRows === positions;
   const result = single ? undefined : ctx.output(filterShape, 'float32');
   if (result !== undefined) ctx.view(result).fill(0);
 
-  for (let start = 0; start < positions; start += rowsPerBlock) {
-    const rows = Math.min(rowsPerBlock, positions - start);
-    const patches = ctx.temporary([1, rows, patchSize]);
+  for (let start = 0; start < positions; start += blockRows) {
+    const rows = Math.min(blockRows, positions - start);
+    const patchesT = ctx.temporary([1, patchSize, rows]);
     const dyBlock = single ? { ...dy, shape: [1, rows, outChannels] } : ctx.temporary([1, rows, outChannels]);
     const xs = ctx.view(x);
-    const cols = ctx.view(patches);
+    const cols = ctx.view(patchesT).fill(0);
     if (!single) ctx.view(dyBlock).set(ctx.view(dy).subarray(start * outChannels, (start + rows) * outChannels));
-
     for (let r = 0; r < rows; r++) {
-      const p = start + r;
-      const b = Math.floor(p / (outHeight * outWidth));
-      const oh = Math.floor(p / outWidth) % outHeight;
-      const ow = p % outWidth;
-      let o = r * patchSize;
-      for (let kh = 0; kh < filterHeight; kh++) {
-        const ih = oh * strideHeight + kh * dilationHeight - padTop;
-        const rowInside = ih >= 0 && ih < inHeight;
-        for (let kw = 0; kw < filterWidth; kw++) {
-          const iw = ow * strideWidth + kw * dilationWidth - padLeft;
-          if (rowInside && iw >= 0 && iw < inWidth) {
-            const src = ((b * inHeight + ih) * inWidth + iw) * inChannels;
-            for (let c = 0; c < inChannels; c++) cols[o + c] = xs[src + c] as number;
-          } else {
-            cols.fill(0, o, o + inChannels);
-          }
-          o += inChannels;
-        }
-      }
+      patches.forEachTap(start + r, (column, offset) => {
+        for (let c = 0; c < inChannels; c++) cols[(column + c) * rows + r] = xs[offset + c] as number;
+      });
     }
 
-    const product = ctx.run(BatchMatMul, { a: patches, b: dyBlock }, { transposeA: true, transposeB: false });
+    const product = ctx.run(BatchMatMul, { a: patchesT, b: dyBlock }, { transposeA: false, transposeB: false });
     if (result === undefined) {
       ctx.release(product);
       return { ...product, shape: filterShape };

@@ -11,7 +11,8 @@ import { WasmKernelContext } from '../wasm-kernel-context.js';
 /**
  * Replaces tfjs-backend-wasm 4.22's MaxPoolGrad, which routes the gradient of a window
  * whose maximum is negative to the window's first element. Each output's gradient goes
- * to the first position holding its window's maximum, as on the cpu backend.
+ * to the first position holding its window's maximum, as on the cpu backend. Channels
+ * are the inner loop, so every read and write is contiguous.
  */
 function maxPoolGrad(args: {
   inputs: { dy: TensorInfo; input: TensorInfo; output: TensorInfo };
@@ -38,31 +39,34 @@ function maxPoolGrad(args: {
   const dx = ctx.view(result).fill(0);
   const xs = ctx.view(input);
   const dys = ctx.view(dy);
+  const best = new Float32Array(inChannels);
+  const where = new Int32Array(inChannels);
 
   for (let b = 0; b < batchSize; b++) {
     for (let oh = 0; oh < outHeight; oh++) {
       for (let ow = 0; ow < outWidth; ow++) {
-        for (let c = 0; c < inChannels; c++) {
-          let best = Number.NEGATIVE_INFINITY;
-          let bestIndex = -1;
-          for (let kh = 0; kh < filterHeight; kh++) {
-            const ih = oh * strideHeight + kh * dilationHeight - padTop;
-            if (ih < 0 || ih >= inHeight) continue;
-            for (let kw = 0; kw < filterWidth; kw++) {
-              const iw = ow * strideWidth + kw * dilationWidth - padLeft;
-              if (iw < 0 || iw >= inWidth) continue;
-              const index = ((b * inHeight + ih) * inWidth + iw) * inChannels + c;
-              const value = xs[index] as number;
-              if (value > best || bestIndex < 0) {
-                best = value;
-                bestIndex = index;
+        best.fill(Number.NEGATIVE_INFINITY);
+        where.fill(-1);
+        for (let kh = 0; kh < filterHeight; kh++) {
+          const ih = oh * strideHeight + kh * dilationHeight - padTop;
+          if (ih < 0 || ih >= inHeight) continue;
+          for (let kw = 0; kw < filterWidth; kw++) {
+            const iw = ow * strideWidth + kw * dilationWidth - padLeft;
+            if (iw < 0 || iw >= inWidth) continue;
+            const base = ((b * inHeight + ih) * inWidth + iw) * inChannels;
+            for (let c = 0; c < inChannels; c++) {
+              const value = xs[base + c] as number;
+              if (value > (best[c] as number) || (where[c] as number) < 0) {
+                best[c] = value;
+                where[c] = base + c;
               }
             }
           }
-          if (bestIndex >= 0) {
-            const g = dys[((b * outHeight + oh) * outWidth + ow) * inChannels + c] as number;
-            dx[bestIndex] = (dx[bestIndex] as number) + g;
-          }
+        }
+        const dyBase = ((b * outHeight + oh) * outWidth + ow) * inChannels;
+        for (let c = 0; c < inChannels; c++) {
+          const index = where[c] as number;
+          if (index >= 0) dx[index] = (dx[index] as number) + (dys[dyBase + c] as number);
         }
       }
     }
