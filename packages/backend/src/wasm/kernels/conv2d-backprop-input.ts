@@ -6,6 +6,7 @@ import {
   Conv2DBackpropInput,
   type Conv2DBackpropInputAttrs,
   type KernelConfig,
+  type NamedAttrMap,
   Reverse,
   type TensorInfo,
   Transpose,
@@ -53,21 +54,14 @@ function conv2DBackpropInput(args: {
       info.inHeight - info.outHeight - before[0] + info.filterHeight - 1,
       info.inWidth - info.outWidth - before[1] + info.filterWidth - 1,
     ];
-    const result = ctx.run(
-      Conv2D,
-      { x: dy, filter: swapped },
-      {
-        strides: 1,
-        dilations: 1,
-        pad: [
-          [0, 0],
-          [before[0], after[0]],
-          [before[1], after[1]],
-          [0, 0],
-        ],
-        dataFormat: 'NHWC',
-      },
-    );
+    const pad = [
+      [0, 0],
+      [before[0], after[0]],
+      [before[1], after[1]],
+      [0, 0],
+    ];
+    const attrs = { strides: 1, dilations: 1, pad, dataFormat: 'NHWC' } as unknown as NamedAttrMap;
+    const result = ctx.run(Conv2D, { x: dy, filter: swapped }, attrs);
     ctx.release(result);
     return result;
   }
