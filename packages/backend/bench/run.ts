@@ -1,5 +1,7 @@
 // pnpm bench: every case on wasm (1 and 2 threads) and cpu, one process each, then one
 // JSON line per case with medians, effective GFLOP/s and the ratios the targets use.
+// Last, one training step of @mtl/models' compact preset, through that package's own
+// bench script (a workspace script, not a dependency: @mtl/models depends on this package).
 import { execFileSync } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -59,4 +61,39 @@ for (const row of runs.wasm) {
       trainShareOfMatmul: matmulGflops ? +(gflops(row.trainFlops, row.trainMs) / matmulGflops).toFixed(2) : null,
     }),
   );
+}
+
+function modelStep(backend: string): { stepMs: { median: number }; flopsPerStep: number } | undefined {
+  try {
+    const out = execFileSync('pnpm', ['--silent', '--filter', '@mtl/models', 'bench', 'compact', backend, '8', '3'], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    const report = JSON.parse(out.slice(out.indexOf('{')));
+    // Forward FLOPs of the batch's valid seconds, times 3 for forward + backward.
+    const frameRate = report.framesPerClip / 3;
+    const seconds = (report.lengths as number[]).reduce((a, b) => a + b, 0) / frameRate;
+    return { stepMs: report.stepMs, flopsPerStep: 3 * report.gflopsPerSecondOfInput.total * 1e9 * seconds };
+  } catch (error) {
+    console.error(`compact training step on ${backend} not measured: ${String(error).split('\n')[0]}`);
+    return undefined;
+  }
+}
+
+if (!filter) {
+  const wasmStep = modelStep('wasm');
+  const cpuStep = modelStep('cpu');
+  if (wasmStep) {
+    const stepGflops = gflops(wasmStep.flopsPerStep, wasmStep.stepMs.median);
+    console.log(
+      JSON.stringify({
+        case: 'training step, compact preset, audio + video, batch 8 x 3 s',
+        wasm: { trainMs: wasmStep.stepMs.median, trainGflops: stepGflops },
+        cpu: cpuStep && { trainMs: cpuStep.stepMs.median },
+        cpuOverWasmTrain: cpuStep ? +(cpuStep.stepMs.median / wasmStep.stepMs.median).toFixed(1) : null,
+        wasmMatmulGflops: matmulGflops,
+        trainShareOfMatmul: matmulGflops ? +(stepGflops / matmulGflops).toFixed(3) : null,
+      }),
+    );
+  }
 }

@@ -33,12 +33,13 @@ describe('dist in plain Node', () => {
   const dir = mkdtempSync(join(tmpdir(), 'mtl-backend-'));
   const run = (file: string, source: string) => {
     writeFileSync(join(dir, file), source);
-    return JSON.parse(
-      execFileSync(process.execPath, [join(dir, file)], { cwd: packageDir, encoding: 'utf8' })
-        .trim()
-        .split('\n')
-        .pop()!,
-    );
+    // The timeout turns a process that never exits (held open by wasm threads, say) into a failure.
+    const out = execFileSync(process.execPath, [join(dir, file)], {
+      cwd: packageDir,
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
+    return JSON.parse(out.trim().split('\n').pop()!);
   };
   const expected = {
     backend: 'wasm',
@@ -58,6 +59,15 @@ const require = createRequire(${JSON.stringify(join(packageDir, 'package.json'))
 const tf = require('@tensorflow/tfjs-core');
 const backend = await import(${JSON.stringify(join(dist, 'index.js'))});`;
     expect(run('probe.mjs', probe(load))).toEqual(expected);
+  });
+
+  it('with 2 wasm threads, computes and then lets the process exit by itself', () => {
+    const source = `const backend = await import(${JSON.stringify(join(dist, 'index.js'))});
+const tf = (await import('node:module')).createRequire(${JSON.stringify(join(packageDir, 'package.json'))})('@tensorflow/tfjs-core');
+const choice = await backend.initBackend({ backend: 'wasm', threads: 2 });
+const sum = tf.sum(tf.matMul(tf.ones([64, 32]), tf.ones([32, 16]))).dataSync()[0];
+console.log(JSON.stringify({ threads: choice.threads, sum }));`;
+    expect(run('threads.mjs', source)).toEqual({ threads: 2, sum: 64 * 16 * 32 });
   });
 
   it('CommonJS require registers gradients once and trains on wasm', () => {

@@ -3,7 +3,7 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { getThreadsCount, setThreadsCount } from '@tensorflow/tfjs-backend-wasm';
-import { env } from '@tensorflow/tfjs-core';
+import { env, findBackend } from '@tensorflow/tfjs-core';
 
 const require = createRequire(import.meta.url);
 
@@ -70,10 +70,24 @@ export async function withWasmThreads<T>(threads: number, start: () => Promise<T
   try {
     const result = await start();
     runningThreads = getThreadsCount();
+    releaseThreadPool();
     return result;
   } finally {
     URL.createObjectURL = createObjectURL;
     os.cpus = cpus;
+  }
+}
+
+/**
+ * Emscripten refs each worker that runs a pthread, and XNNPACK's pool threads never end,
+ * so the process would never exit by itself; unref'd, they no longer hold it open.
+ */
+function releaseThreadPool(): void {
+  const wasm = (findBackend('wasm') as { wasm?: { PThread?: { runningWorkers: Worker[]; unusedWorkers: Worker[] } } })
+    ?.wasm;
+  const pool = wasm?.PThread;
+  for (const worker of [...(pool?.runningWorkers ?? []), ...(pool?.unusedWorkers ?? [])]) {
+    (worker as unknown as { unref(): void }).unref();
   }
 }
 
