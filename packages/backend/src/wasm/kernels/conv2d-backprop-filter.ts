@@ -2,11 +2,15 @@ import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import {
   BatchMatMul,
   backend_util,
+  Conv2D,
   Conv2DBackpropFilter,
   type Conv2DBackpropFilterAttrs,
   env,
   type KernelConfig,
+  type NamedAttrMap,
+  Slice,
   type TensorInfo,
+  Transpose,
 } from '@tensorflow/tfjs-core';
 import { ConvPatches } from '../conv-patches.js';
 import { WasmKernelContext } from '../wasm-kernel-context.js';
@@ -22,9 +26,44 @@ export function im2colBlockRows(patches: ConvPatches): number {
 }
 
 /**
- * dW = im2col(x)^T · dy. The im2col matrix is written already transposed ([K, rows]),
- * so the product is one untransposed XNNPACK BatchMatMul of the wasm backend; it is
- * built in blocks of output positions so its memory stays bounded.
+ * Largest filter-taps x output-positions product for which dW is computed as a native
+ * convolution; XNNPACK's indirection buffer grows with it (4 Mi taps = 16 MiB).
+ */
+const MAX_NATIVE_TAPS = 4 * 1024 * 1024;
+
+/**
+ * dW as a convolution on the backend's native (XNNPACK) kernels: x with batch and
+ * channels swapped ([inC, H, W, batch]) convolved with dy as the filter ([OH, OW,
+ * batch, outC]), dilated by the forward stride, gives [inC, KH, KW, outC].
+ */
+function nativeFilterGradient(ctx: WasmKernelContext, x: TensorInfo, dy: TensorInfo, info: backend_util.Conv2DInfo) {
+  const { filterHeight, filterWidth, outHeight, outWidth, inHeight, inWidth, strideHeight, strideWidth, padInfo } =
+    info;
+  const xT = ctx.run(Transpose, { x }, { perm: [3, 1, 2, 0] });
+  const dyT = ctx.run(Transpose, { x: dy }, { perm: [1, 2, 0, 3] });
+  // Padding after the input so the output is at least the filter's size; any excess is sliced off.
+  const bottom = Math.max(0, filterHeight + (outHeight - 1) * strideHeight - inHeight - padInfo.top);
+  const right = Math.max(0, filterWidth + (outWidth - 1) * strideWidth - inWidth - padInfo.left);
+  const pad = [
+    [0, 0],
+    [padInfo.top, bottom],
+    [padInfo.left, right],
+    [0, 0],
+  ];
+  const attrs = { strides: 1, dilations: [strideHeight, strideWidth], pad, dataFormat: 'NHWC' };
+  let grad = ctx.run(Conv2D, { x: xT, filter: dyT }, attrs as unknown as NamedAttrMap);
+  if (grad.shape[1] !== filterHeight || grad.shape[2] !== filterWidth) {
+    const size = [info.inChannels, filterHeight, filterWidth, info.outChannels];
+    grad = ctx.run(Slice, { x: grad }, { begin: [0, 0, 0, 0], size });
+  }
+  return ctx.run(Transpose, { x: grad }, { perm: [1, 2, 0, 3] });
+}
+
+/**
+ * dW = im2col(x)^T · dy. Where XNNPACK's buffers stay small, as a native convolution
+ * (above); otherwise (long 1-D filters) the im2col matrix is written already transposed
+ * ([K, rows]) in blocks of output positions, so memory stays bounded, and each block is
+ * one untransposed BatchMatMul.
  */
 function conv2DBackpropFilter(args: {
   inputs: { x: TensorInfo; dy: TensorInfo };
@@ -48,10 +87,15 @@ function conv2DBackpropFilter(args: {
     ),
   );
   const { patchSize, positions } = patches;
-  const { inChannels, outChannels } = patches.info;
-  const blockRows = im2colBlockRows(patches);
-
+  const { inChannels, outChannels, filterHeight, filterWidth, outHeight, outWidth } = patches.info;
   const ctx = new WasmKernelContext(args.backend);
+  if (filterHeight * filterWidth * outHeight * outWidth <= MAX_NATIVE_TAPS) {
+    const result = nativeFilterGradient(ctx, x, dy, patches.info);
+    ctx.release(result);
+    return result;
+  }
+
+  const blockRows = im2colBlockRows(patches);
   const single = blockRows === positions;
   const result = single ? undefined : ctx.output(filterShape, 'float32');
   if (result !== undefined) ctx.view(result).fill(0);
