@@ -1,0 +1,114 @@
+import { initBackend } from '@mtl/backend';
+import * as tf from '@tensorflow/tfjs-core';
+import { beforeAll, expect } from 'vitest';
+import type { WeightingStrategy } from '../src/index.js';
+
+/** Every test file runs on the cpu backend with all gradients registered. */
+export function useCpuBackend(): void {
+  beforeAll(async () => {
+    await initBackend({ backend: 'cpu' });
+  });
+}
+
+export function scalars(values: readonly number[]): tf.Scalar[] {
+  return values.map((value) => tf.scalar(value));
+}
+
+/** combine() on constant losses, as a number; disposes everything it made. */
+export function combineValue(strategy: WeightingStrategy, losses: readonly number[]): number {
+  return tf.tidy(() => strategy.combine(scalars(losses)).dataSync()[0] as number);
+}
+
+/** d combine / d L_i by automatic differentiation, for comparison with `weights()`. */
+export function lossGradient(strategy: WeightingStrategy, losses: readonly number[]): number[] {
+  return tf.tidy(() => {
+    const gradient = tf.grad((vector: tf.Tensor) => strategy.combine(tf.unstack(vector) as tf.Scalar[]))(
+      tf.tensor1d(losses as number[]),
+    );
+    return Array.from(gradient.dataSync());
+  });
+}
+
+/** Trains only the strategy's own variables on constant losses with the host optimiser. */
+export function minimizeOnConstantLosses(
+  strategy: WeightingStrategy,
+  losses: readonly number[],
+  optimizer: tf.Optimizer,
+  steps: number,
+): void {
+  for (let step = 0; step < steps; step++) {
+    tf.tidy(() => {
+      optimizer.minimize(() => strategy.combine(scalars(losses)), false, strategy.trainableVariables as tf.Variable[]);
+    });
+  }
+}
+
+export function expectClose(actual: readonly number[], expected: readonly number[], digits = 5): void {
+  expect(actual.length).toBe(expected.length);
+  actual.forEach((value, i) => {
+    expect(value, `index ${i}`).toBeCloseTo(expected[i] as number, digits);
+  });
+}
+
+/**
+ * A tiny two-task network: a shared tanh layer (the last shared layer), a regression head
+ * and a two-class head, on a fixed batch. Deterministic, so repeated forward passes agree.
+ */
+export class TinyMultiTaskModel {
+  readonly shared: Record<string, tf.Variable>;
+  readonly heads: Record<string, Record<string, tf.Variable>>;
+  private readonly inputs = tf.tensor2d([
+    [0.5, -1.0, 0.25],
+    [1.5, 0.3, -0.7],
+    [-0.2, 0.8, 1.1],
+    [0.9, -0.4, 0.6],
+  ]);
+  private readonly targets = tf.tensor2d([[0.3], [-0.8], [1.2], [0.1]]);
+  private readonly labels = tf.tensor2d([
+    [1, 0],
+    [0, 1],
+    [0, 1],
+    [1, 0],
+  ]);
+
+  /** The same seed gives the same initial parameters. */
+  constructor(seed = 1) {
+    const init = (name: string, shape: number[]) =>
+      tf.variable(tf.randomUniform(shape, -0.8, 0.8, 'float32', seed * 100 + name.length * 7 + shape[0]!), true);
+    this.shared = { kernel: init('shared.kernel', [3, 4]), bias: init('shared.bias', [4]) };
+    this.heads = {
+      regression: { kernel: init('regression.kernel', [4, 1]) },
+      classification: { kernel: init('classification.kernel', [4, 2]) },
+    };
+  }
+
+  get variables(): tf.Variable[] {
+    return [...Object.values(this.shared), ...Object.values(this.heads).flatMap((head) => Object.values(head))];
+  }
+
+  /** The current parameter values, by name. */
+  snapshot(): Record<string, number[]> {
+    return {
+      'shared.kernel': Array.from(this.shared.kernel!.dataSync()),
+      'shared.bias': Array.from(this.shared.bias!.dataSync()),
+      'regression.kernel': Array.from(this.heads.regression!.kernel!.dataSync()),
+      'classification.kernel': Array.from(this.heads.classification!.kernel!.dataSync()),
+    };
+  }
+
+  losses = (): Record<string, tf.Scalar> => {
+    const hidden = tf.tanh(tf.add(tf.matMul(this.inputs, this.shared.kernel as tf.Tensor2D), this.shared.bias!));
+    const predicted = tf.matMul(hidden, this.heads.regression!.kernel as tf.Tensor2D);
+    const logits = tf.matMul(hidden, this.heads.classification!.kernel as tf.Tensor2D);
+    return {
+      regression: tf.losses.meanSquaredError(this.targets, predicted) as tf.Scalar,
+      classification: tf.losses.softmaxCrossEntropy(this.labels, logits) as tf.Scalar,
+    };
+  };
+
+  dispose(): void {
+    tf.dispose([this.inputs, this.targets, this.labels, ...this.variables]);
+  }
+}
+
+export const TASKS = ['regression', 'classification'] as const;

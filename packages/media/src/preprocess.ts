@@ -1,0 +1,258 @@
+import { type ChildProcess, fork } from 'node:child_process';
+import { createRequire } from 'node:module';
+import { availableParallelism } from 'node:os';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { type CachedClipMeta, ClipCache, type SourceIdentity } from './clip-cache.js';
+import {
+  type DecodeRuntime,
+  type MediaClip,
+  type PreprocessOptions,
+  resolvePreprocessOptions,
+} from './preprocess-clip.js';
+import { type ClipJob, type JobOutcome, runBatch } from './run-batch.js';
+
+export interface PreprocessRunOptions extends Partial<PreprocessOptions> {
+  /** Where the clip cache lives. */
+  cacheDir: string;
+  /**
+   * Child processes working in parallel; default one per core. 0 runs every clip in this
+   * process, one after another.
+   */
+  workers?: number;
+  /** How sources are identified in cache keys. Default `stat`. */
+  identity?: SourceIdentity;
+  /** Called after every clip. */
+  onProgress?: (progress: PreprocessProgress) => void;
+  /** Progress lines (at most one a second) and warnings; default stderr, `false` for none. */
+  log?: ((line: string) => void) | false;
+}
+
+export interface PreprocessProgress {
+  total: number;
+  /** Clips preprocessed in this call. */
+  done: number;
+  /** Clips already in the cache. */
+  cached: number;
+  failed: number;
+  elapsedSeconds: number;
+  /** Estimated seconds left; undefined until a clip has finished. */
+  etaSeconds: number | undefined;
+}
+
+export interface PreprocessFailure {
+  id: string;
+  /** The file the failure is about, when it is one of the clip's files. */
+  file: string | undefined;
+  reason: string;
+}
+
+export interface PreprocessResult {
+  /** Clips in the cache after the call, done now or before (`cached`), in manifest order. */
+  succeeded: { id: string; key: string; cached: boolean; meta: CachedClipMeta }[];
+  failed: PreprocessFailure[];
+  cache: ClipCache;
+}
+
+const workerEntry = () => {
+  // From sources (this repo's tests and bench) the worker is TypeScript: it runs through tsx,
+  // resolved from this package, so a caller in another folder need not have it.
+  const fromSource = import.meta.url.endsWith('.ts');
+  const path = fileURLToPath(new URL(fromSource ? './clip-worker.ts' : './clip-worker.js', import.meta.url));
+  const tsx = () => pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
+  return { path, execArgv: fromSource ? ['--import', tsx()] : [] };
+};
+
+/**
+ * Preprocesses a manifest into the clip cache: clips already cached are skipped (so an
+ * interrupted run resumes), the rest run in parallel worker processes (cuts of one video in
+ * batches that decode it once), and a bad file never stops the others: every failure is
+ * returned with the clip, the file and the reason.
+ */
+export async function preprocess(manifest: MediaClip[], run: PreprocessRunOptions): Promise<PreprocessResult> {
+  const { cacheDir, workers, identity, onProgress, log: logOption, ...partial } = run;
+  if (!Array.isArray(manifest)) throw new Error('preprocess: manifest must be an array of clips');
+  if (typeof cacheDir !== 'string' || cacheDir === '') throw new Error('preprocess: cacheDir is required');
+  const workerCount = workers ?? availableParallelism();
+  if (!(Number.isInteger(workerCount) && workerCount >= 0)) {
+    throw new Error(`preprocess: workers must be a whole number >= 0, got ${workers}`);
+  }
+  const options = resolvePreprocessOptions(partial);
+  const log = logOption === false ? () => {} : (logOption ?? ((line: string) => process.stderr.write(`${line}\n`)));
+  const cache = new ClipCache(cacheDir);
+  // Clips already run in parallel: a single-threaded ffmpeg each wastes least CPU on sharing work.
+  const runtime: DecodeRuntime = workerCount > 1 ? { threads: 1 } : {};
+  const result: PreprocessResult = { succeeded: [], failed: [], cache };
+  const fail = (clip: MediaClip | undefined, reason: string) => {
+    const paths = [clip?.videoPath, clip?.audioPath].filter((p): p is string => p !== undefined);
+    result.failed.push({
+      id: String(clip?.id ?? '(no id)'),
+      file: paths.find((p) => reason.includes(p)) ?? paths[0],
+      reason,
+    });
+  };
+
+  const jobs: ClipJob[] = [];
+  const seen = new Set<string>();
+  for (const clip of manifest) {
+    if (typeof clip?.id !== 'string' || seen.has(clip.id)) {
+      fail(clip, `clip id ${JSON.stringify(clip?.id)} is missing or repeated`);
+      continue;
+    }
+    seen.add(clip.id);
+    try {
+      const sources = await cache.sourcesOf(clip, identity);
+      const key = cache.keyFor(clip, options, sources);
+      if (await cache.has(key)) {
+        result.succeeded.push({ id: clip.id, key, cached: true, meta: await cache.readMeta(key) });
+      } else {
+        jobs.push({ key, clip, options, sources, cacheDir: cache.dir, runtime });
+      }
+    } catch (error) {
+      fail(clip, (error as Error).message);
+    }
+  }
+
+  const started = performance.now();
+  let lastLog = 0;
+  let jobsFinished = 0;
+  const total = manifest.length;
+  const report = () => {
+    const elapsedSeconds = (performance.now() - started) / 1000;
+    const done = result.succeeded.filter((s) => !s.cached).length;
+    const progress: PreprocessProgress = {
+      total,
+      done,
+      cached: result.succeeded.length - done,
+      failed: result.failed.length,
+      elapsedSeconds,
+      etaSeconds: jobsFinished > 0 ? ((jobs.length - jobsFinished) * elapsedSeconds) / jobsFinished : undefined,
+    };
+    onProgress?.(progress);
+    if (jobsFinished === jobs.length || elapsedSeconds - lastLog >= 1) {
+      lastLog = elapsedSeconds;
+      const eta = progress.etaSeconds === undefined ? '' : `, ETA ${progress.etaSeconds.toFixed(0)} s`;
+      log(
+        `preprocess: ${done + progress.cached + progress.failed}/${total} (${progress.cached} cached, ${progress.failed} failed), ${elapsedSeconds.toFixed(1)} s${eta}`,
+      );
+    }
+  };
+  const settle = (job: ClipJob, outcome: JobOutcome) => {
+    jobsFinished++;
+    if ('meta' in outcome) {
+      result.succeeded.push({ id: job.clip.id, key: job.key, cached: false, meta: outcome.meta });
+      for (const warning of outcome.meta.warnings) log(`preprocess: warning: ${warning}`);
+    } else {
+      fail(job.clip, outcome.reason);
+    }
+    report();
+  };
+
+  const batches = batchJobs(jobs, options, workerCount);
+  const settleBatch = (batch: ClipJob[], outcomes: JobOutcome[]) => {
+    for (const [i, job] of batch.entries()) settle(job, outcomes[i]!);
+  };
+  try {
+    if (workerCount === 0) {
+      for (const batch of batches) settleBatch(batch, await runBatch(batch));
+    } else {
+      await runInWorkers(batches, Math.min(workerCount, batches.length), settleBatch);
+    }
+  } finally {
+    await cache.addToIndex(result.succeeded.filter((s) => !s.cached).map((s) => s.meta));
+  }
+  if (jobs.length === 0) report();
+  // In manifest order, whatever order the workers finished in.
+  const order = new Map(manifest.map((clip, i) => [clip?.id, i]));
+  const position = (id: string) => order.get(id) ?? -1;
+  result.succeeded.sort((a, b) => position(a.id) - position(b.id));
+  result.failed.sort((a, b) => position(a.id) - position(b.id));
+  return result;
+}
+
+/** Most clips decoded in one ffmpeg run; more would leave workers idle at the end. */
+const MAX_BATCH = 8;
+/** Past this gap between cuts, seeking again costs less than decoding the gap. */
+const MAX_GAP_SECONDS = 5;
+
+/**
+ * Groups jobs whose clips are cuts of one video file and near in time (fixed or full crop),
+ * so each group's file is decoded once; groups stay small enough to give every worker work.
+ */
+function batchJobs(jobs: ClipJob[], options: PreprocessOptions, workerCount: number): ClipJob[][] {
+  if (!options.video || options.video.crop.mode === 'detect') return jobs.map((job) => [job]);
+  const perBatch = Math.max(1, Math.min(MAX_BATCH, Math.ceil(jobs.length / Math.max(1, workerCount))));
+  const byVideo = new Map<string, ClipJob[]>();
+  for (const job of jobs) {
+    const file = job.clip.videoPath ?? '';
+    if (!byVideo.has(file)) byVideo.set(file, []);
+    byVideo.get(file)!.push(job);
+  }
+  const batches: ClipJob[][] = [];
+  for (const group of byVideo.values()) {
+    group.sort((a, b) => (a.clip.start ?? 0) - (b.clip.start ?? 0));
+    let current: ClipJob[] = [];
+    for (const job of group) {
+      const last = current.at(-1);
+      const gap = last ? (job.clip.start ?? 0) - (last.clip.end ?? Number.POSITIVE_INFINITY) : 0;
+      if (current.length === perBatch || gap > MAX_GAP_SECONDS) {
+        batches.push(current);
+        current = [];
+      }
+      current.push(job);
+    }
+    if (current.length > 0) batches.push(current);
+  }
+  return batches;
+}
+
+/** A pool of child processes, each given the next batch when it answers; a crashed one is replaced. */
+function runInWorkers(
+  batches: ClipJob[][],
+  count: number,
+  settle: (batch: ClipJob[], outcomes: JobOutcome[]) => void,
+): Promise<void> {
+  const { path, execArgv } = workerEntry();
+  let next = 0;
+  let running = 0;
+  return new Promise((resolve) => {
+    const feed = (child: ChildProcess, state: { batch?: ClipJob[] }) => {
+      const batch = batches[next++];
+      state.batch = batch;
+      if (batch === undefined) {
+        child.disconnect();
+        return;
+      }
+      child.send(batch);
+    };
+    const start = () => {
+      running++;
+      const child = fork(path, [], {
+        execArgv,
+        serialization: 'advanced',
+        stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+      });
+      const state: { batch?: ClipJob[] } = {};
+      child.on('message', (outcomes: JobOutcome[]) => {
+        const batch = state.batch!;
+        state.batch = undefined;
+        settle(batch, outcomes);
+        feed(child, state);
+      });
+      child.on('exit', (code, signal) => {
+        running--;
+        if (state.batch) {
+          const reason = `worker process died (${signal ?? `exit ${code}`})`;
+          settle(
+            state.batch,
+            state.batch.map(({ key }) => ({ key, reason })),
+          );
+          if (next < batches.length) start();
+        }
+        if (running === 0) resolve();
+      });
+      feed(child, state);
+    };
+    for (let i = 0; i < count; i++) start();
+    if (count === 0) resolve();
+  });
+}

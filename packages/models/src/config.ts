@@ -1,0 +1,208 @@
+import type { ResidualBlockKind } from './layers/residual-block.js';
+
+/** Which branches feed the fusion LSTM. */
+export type Modal = 'audio' | 'video' | 'multi';
+
+/** One classification task; names and class counts come from the dataset. */
+export interface TaskSpec {
+  name: string;
+  classes: number;
+}
+
+/** One waveform conv: `filters` channels, `kernel` taps, then a max pool of `pool` steps. */
+export interface AudioConvSpec {
+  filters: number;
+  kernel: number;
+  stride: number;
+  pool: number;
+}
+
+export interface AudioNetConfig {
+  /** Samples per second of the waveform the model reads. */
+  sampleRate: number;
+  /** Waveform convs, each followed by ReLU and its max pool ('same' padding throughout). */
+  layers: AudioConvSpec[];
+  /** Max over groups of this many adjacent channels after the last conv. */
+  channelPool: number;
+}
+
+export interface ResNetStageSpec {
+  blocks: number;
+  filters: number;
+  /** Stride of the stage's first block. */
+  stride: number;
+}
+
+/**
+ * What turns each frame into features: `cnn`, the config's ResNet, trained with the model;
+ * or a frozen pretrained face net that ships inside `@vladmandic/face-api`:
+ * `face-recognition` (FaceRecognitionNet's 128-d face descriptor) or `face-expression`
+ * (the 256 features FaceExpressionNet classifies into 7 expressions).
+ */
+export type VideoEncoderName = 'cnn' | 'face-recognition' | 'face-expression';
+export type FaceEncoderName = Exclude<VideoEncoderName, 'cnn'>;
+export const VIDEO_ENCODERS: readonly VideoEncoderName[] = ['cnn', 'face-recognition', 'face-expression'];
+
+interface FramesConfig {
+  /** Frames are square RGB (channels 3) or grey (channels 1) images of frameSize pixels, values in [0, 1]. */
+  frameSize: number;
+  channels: number;
+}
+
+/** A ResNet trained from scratch with the rest of the model. */
+export interface CnnVideoConfig extends FramesConfig {
+  encoder: 'cnn';
+  /** Conv + BN + ReLU, then an optional 3x3 stride-2 max pool. */
+  stem: { filters: number; kernel: number; stride: number; maxPool: boolean };
+  block: ResidualBlockKind;
+  stages: ResNetStageSpec[];
+}
+
+/** A frozen face-api net: no trainable video variables; frames are resized to the net's input. */
+export interface FaceVideoConfig extends FramesConfig {
+  encoder: FaceEncoderName;
+}
+
+export type VideoNetConfig = CnnVideoConfig | FaceVideoConfig;
+
+export interface FusionConfig {
+  lstmUnits: number;
+  lstmLayers: number;
+  /** Dropout on the last valid frame's LSTM output, before the heads. */
+  dropout: number;
+}
+
+/** Everything that defines a model's structure and initial weights. Plain JSON. */
+export interface ModelConfig {
+  /** For logs and checkpoints: the preset this config came from, or any label. */
+  preset: string;
+  modal: Modal;
+  tasks: TaskSpec[];
+  /** Steps per second: one video frame and one audio chunk per step. */
+  frameRate: number;
+  audio: AudioNetConfig;
+  video: VideoNetConfig;
+  fusion: FusionConfig;
+  /** Seeds the initial weights. */
+  seed: number;
+}
+
+export function usesAudio(modal: Modal): boolean {
+  return modal !== 'video';
+}
+
+export function usesVideo(modal: Modal): boolean {
+  return modal !== 'audio';
+}
+
+const TASK_NAME = /^[A-Za-z0-9_.-]+$/;
+
+function fail(path: string, problem: string): never {
+  throw new Error(`ModelConfig.${path}: ${problem}`);
+}
+
+function positiveInteger(value: unknown, path: string): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) {
+    fail(path, `must be a positive integer, got ${JSON.stringify(value)}`);
+  }
+  return value;
+}
+
+function list<T>(value: T[] | undefined, path: string, allowEmpty: boolean): T[] {
+  if (!Array.isArray(value)) fail(path, `must be an array, got ${JSON.stringify(value)}`);
+  if (!allowEmpty && value.length === 0) fail(path, 'must not be empty');
+  return value;
+}
+
+/** Waveform samples per frame: sampleRate / frameRate, which must be whole. */
+export function samplesPerFrame(config: ModelConfig): number {
+  const samples = config.audio.sampleRate / config.frameRate;
+  if (!Number.isInteger(samples)) {
+    fail(
+      'audio.sampleRate',
+      `${config.audio.sampleRate} Hz is not a whole number of samples per frame at ${config.frameRate} frames/s`,
+    );
+  }
+  return samples;
+}
+
+/**
+ * Checks every field and the arithmetic that ties them together (downsampling that
+ * divides a frame, channel pools that divide channels); throws naming the first bad
+ * field. Returns the config for chaining.
+ */
+export function validateConfig(config: ModelConfig): ModelConfig {
+  if (config === null || typeof config !== 'object') fail('', 'must be an object');
+  if (!['audio', 'video', 'multi'].includes(config.modal)) {
+    fail('modal', `must be 'audio', 'video' or 'multi', got ${JSON.stringify(config.modal)}`);
+  }
+  const names = new Set<string>();
+  list(config.tasks, 'tasks', false).forEach((task, i) => {
+    if (typeof task?.name !== 'string' || !TASK_NAME.test(task.name)) {
+      fail(`tasks[${i}].name`, `must match ${TASK_NAME}, got ${JSON.stringify(task?.name)}`);
+    }
+    if (names.has(task.name)) fail(`tasks[${i}].name`, `'${task.name}' appears twice`);
+    names.add(task.name);
+    if (positiveInteger(task.classes, `tasks[${i}].classes`) < 2)
+      fail(`tasks[${i}].classes`, 'needs at least 2 classes');
+  });
+  positiveInteger(config.frameRate, 'frameRate');
+  if (!Number.isInteger(config.seed) || config.seed < 0) {
+    fail('seed', `must be a non-negative integer, got ${JSON.stringify(config.seed)}`);
+  }
+
+  const audio = config.audio;
+  positiveInteger(audio?.sampleRate, 'audio.sampleRate');
+  const frameSamples = samplesPerFrame(config);
+  let steps = frameSamples;
+  let channels = 1;
+  list(audio.layers, 'audio.layers', false).forEach((layer, i) => {
+    const at = `audio.layers[${i}]`;
+    positiveInteger(layer?.kernel, `${at}.kernel`);
+    channels = positiveInteger(layer.filters, `${at}.filters`);
+    for (const key of ['stride', 'pool'] as const) {
+      const factor = positiveInteger(layer[key], `${at}.${key}`);
+      if (steps % factor !== 0) {
+        fail(
+          `${at}.${key}`,
+          `${factor} does not divide the ${steps} steps per frame reaching it (${frameSamples} samples per frame)`,
+        );
+      }
+      steps /= factor;
+    }
+  });
+  const channelPool = positiveInteger(audio.channelPool, 'audio.channelPool');
+  if (channels % channelPool !== 0)
+    fail('audio.channelPool', `${channelPool} does not divide the last conv's ${channels} filters`);
+
+  const video = config.video;
+  if (!VIDEO_ENCODERS.includes(video?.encoder)) {
+    fail('video.encoder', `must be one of ${VIDEO_ENCODERS.map((name) => `'${name}'`).join(', ')}, got ${JSON.stringify(video?.encoder)}`);
+  }
+  positiveInteger(video.frameSize, 'video.frameSize');
+  if (video.channels !== 1 && video.channels !== 3)
+    fail('video.channels', `must be 1 or 3, got ${JSON.stringify(video.channels)}`);
+  if (video.encoder === 'cnn') {
+    for (const key of ['filters', 'kernel', 'stride'] as const) positiveInteger(video.stem?.[key], `video.stem.${key}`);
+    if (typeof video.stem.maxPool !== 'boolean') fail('video.stem.maxPool', 'must be true or false');
+    if (video.block !== 'basic' && video.block !== 'bottleneck') {
+      fail('video.block', `must be 'basic' or 'bottleneck', got ${JSON.stringify(video.block)}`);
+    }
+    list(video.stages, 'video.stages', true).forEach((stage, i) => {
+      for (const key of ['blocks', 'filters', 'stride'] as const)
+        positiveInteger(stage?.[key], `video.stages[${i}].${key}`);
+    });
+  } else {
+    // A checkpoint must say what it runs: CNN fields next to a frozen encoder would be ignored.
+    const stray = ['stem', 'block', 'stages'].find((key) => key in video);
+    if (stray !== undefined) fail(`video.${stray}`, `belongs to the 'cnn' encoder only; remove it for '${video.encoder}'`);
+  }
+
+  positiveInteger(config.fusion?.lstmUnits, 'fusion.lstmUnits');
+  positiveInteger(config.fusion.lstmLayers, 'fusion.lstmLayers');
+  const dropout = config.fusion.dropout;
+  if (typeof dropout !== 'number' || !(dropout >= 0 && dropout < 1)) {
+    fail('fusion.dropout', `must be in [0, 1), got ${JSON.stringify(dropout)}`);
+  }
+  return config;
+}

@@ -1,0 +1,35 @@
+import * as tf from '@tensorflow/tfjs-core';
+import type { ForwardContext } from '../forward-context.js';
+import type { Scope } from '../variable-store.js';
+import { BatchNorm } from './batch-norm.js';
+import { Conv2D } from './conv2d.js';
+
+export interface ConvBatchNormOptions {
+  filters: number;
+  kernel: number;
+  stride?: number;
+  relu: boolean;
+}
+
+/** Conv2D without bias, then batch norm, then optionally ReLU: ResNet's unit. */
+export class ConvBatchNorm {
+  readonly conv: Conv2D;
+  readonly norm: BatchNorm;
+  private readonly relu: boolean;
+
+  constructor(scope: Scope, inputChannels: number, options: ConvBatchNormOptions) {
+    this.conv = new Conv2D(scope.child('conv'), inputChannels, {
+      filters: options.filters,
+      kernel: options.kernel,
+      stride: options.stride ?? 1,
+      useBias: false,
+    });
+    this.norm = new BatchNorm(scope.child('bn'), options.filters);
+    this.relu = options.relu;
+  }
+
+  apply(x: tf.Tensor4D, ctx: ForwardContext): tf.Tensor4D {
+    const y = this.norm.apply(this.conv.apply(x), ctx) as tf.Tensor4D;
+    return this.relu ? tf.relu(y) : y;
+  }
+}

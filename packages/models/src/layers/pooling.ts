@@ -1,0 +1,30 @@
+import * as tf from '@tensorflow/tfjs-core';
+
+/** Non-overlapping max pool of `size` steps over [batch, steps, channels]; `steps` must be a multiple of `size`. */
+export function maxPool1d(x: tf.Tensor3D, size: number): tf.Tensor3D {
+  const [batch, steps, channels] = x.shape;
+  if (steps % size !== 0) throw new Error(`maxPool1d: ${steps} steps are not a multiple of the pool size ${size}`);
+  if (size === 1) return x;
+  const pooled = tf.maxPool(tf.reshape(x, [batch, 1, steps, channels]) as tf.Tensor4D, [1, size], [1, size], 'valid');
+  return tf.reshape(pooled, [batch, steps / size, channels]);
+}
+
+/** Max over groups of `size` adjacent channels (the paper's pool "across the channel axis"). */
+export function channelMaxPool(x: tf.Tensor3D, size: number): tf.Tensor3D {
+  const [batch, steps, channels] = x.shape;
+  if (channels % size !== 0) {
+    throw new Error(`channelMaxPool: ${channels} channels are not a multiple of the pool size ${size}`);
+  }
+  if (size === 1) return x;
+  return tf.max(tf.reshape(x, [batch, steps, channels / size, size]), 3);
+}
+
+/** Max pool over NHWC images with 'same' padding (ResNet's stem pool: size 3, stride 2). */
+export function maxPool2d(x: tf.Tensor4D, size: number, stride: number): tf.Tensor4D {
+  return tf.maxPool(x, size, stride, 'same');
+}
+
+/** Mean over height and width: [batch, h, w, c] -> [batch, c]. */
+export function globalAveragePool2d(x: tf.Tensor4D): tf.Tensor2D {
+  return tf.mean(x, [1, 2]);
+}

@@ -1,0 +1,185 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { type ModelConfig, samplesPerFrame, usesAudio, usesVideo, validateConfig } from '../config.js';
+import { type ForwardContext, INFERENCE } from '../forward-context.js';
+import { Dense } from '../layers/dense.js';
+import { Dropout } from '../layers/dropout.js';
+import { LSTM } from '../layers/lstm.js';
+import { type Lengths, readLengths } from '../lengths.js';
+import { type VariableEntry, VariableStore } from '../variable-store.js';
+import { AudioNet } from './audio-net.js';
+import { VideoNet } from './video-net.js';
+
+/** A padded batch. Inputs the model's modal does not use are ignored. */
+export interface ModelInputs {
+  /** Waveforms [batch, frames * samplesPerFrame], zero-padded past each clip. */
+  audio?: tf.Tensor2D;
+  /** Frames [batch, frames, frameSize, frameSize, channels]. */
+  video?: tf.Tensor5D;
+  /** Valid frames per clip. */
+  lengths: Lengths;
+}
+
+/** Logits [batch, classes] per task name. */
+export type TaskLogits = Record<string, tf.Tensor2D>;
+
+/** Trainable variables by path, split the way gradient-based task weighting needs. */
+export interface VariableTree {
+  /** Every trainable variable that more than one task's loss depends on. */
+  shared: Record<string, tf.Variable>;
+  /** Per task: the variables only that task's loss depends on (its head). */
+  heads: Record<string, Record<string, tf.Variable>>;
+}
+
+/** What a data pipeline must feed this model. */
+export interface InputSpec {
+  audio: boolean;
+  video: boolean;
+  frameRate: number;
+  sampleRate: number;
+  samplesPerFrame: number;
+  frameSize: number;
+  channels: number;
+}
+
+export interface CreateModelOptions {
+  /** Prefix of the tfjs variable names; two live models need different names. Default: unique. */
+  name?: string;
+}
+
+let modelCount = 0;
+
+/**
+ * The fusion net: AudioNet and/or VideoNet per frame, concatenated, a stacked LSTM over
+ * the frames, dropout on each clip's last valid frame, and one linear head per task.
+ * Variable paths: `audio/...`, `video/...`, `fusion/lstm/...` (shared) and
+ * `heads/<task>/dense/...`.
+ */
+export class MultitaskModel {
+  readonly config: ModelConfig;
+  readonly name: string;
+  readonly inputSpec: InputSpec;
+  private readonly store: VariableStore;
+  private readonly audioNet: AudioNet | undefined;
+  private readonly videoNet: VideoNet | undefined;
+  private readonly lstm: LSTM;
+  private readonly dropout: Dropout;
+  private readonly heads: Map<string, Dense>;
+
+  constructor(config: ModelConfig, options: CreateModelOptions = {}) {
+    this.config = structuredClone(validateConfig(config));
+    this.name = options.name ?? `model${modelCount++}`;
+    this.store = new VariableStore(this.name, this.config.seed);
+    const root = this.store.scope('');
+    const { modal, audio, video, fusion } = this.config;
+    const frameSamples = samplesPerFrame(this.config);
+    try {
+      this.audioNet = usesAudio(modal) ? new AudioNet(root.child('audio'), audio, frameSamples) : undefined;
+      this.videoNet = usesVideo(modal) ? new VideoNet(root.child('video'), video) : undefined;
+      const features = (this.audioNet?.featuresPerFrame ?? 0) + (this.videoNet?.featuresPerFrame ?? 0);
+      const fusionScope = root.child('fusion');
+      this.lstm = new LSTM(fusionScope.child('lstm'), features, { units: fusion.lstmUnits, layers: fusion.lstmLayers });
+      this.dropout = new Dropout(fusionScope.child('dropout'), fusion.dropout);
+      this.heads = new Map(
+        this.config.tasks.map((task) => [
+          task.name,
+          new Dense(root.child('heads').child(task.name).child('dense'), fusion.lstmUnits, { units: task.classes }),
+        ]),
+      );
+    } catch (error) {
+      this.store.dispose();
+      throw error;
+    }
+    this.inputSpec = {
+      audio: usesAudio(modal),
+      video: usesVideo(modal),
+      frameRate: this.config.frameRate,
+      sampleRate: audio.sampleRate,
+      samplesPerFrame: frameSamples,
+      frameSize: video.frameSize,
+      channels: video.channels,
+    };
+  }
+
+  /** Logits per task. Pass `{ training: true }` for dropout and batch statistics. */
+  forward(inputs: ModelInputs, ctx: ForwardContext = INFERENCE): TaskLogits {
+    const { frames, batch } = this.checkInputs(inputs);
+    const lengths = readLengths(inputs.lengths, batch, frames, 'MultitaskModel.forward');
+    return tf.tidy(() => {
+      const perFrame: tf.Tensor3D[] = [];
+      if (this.audioNet) perFrame.push(this.audioNet.apply(inputs.audio!, lengths));
+      if (this.videoNet) perFrame.push(this.videoNet.apply(inputs.video!, lengths, ctx));
+      const fused = perFrame.length === 1 ? perFrame[0]! : (tf.concat(perFrame, 2) as tf.Tensor3D);
+      const last = this.dropout.apply(this.lstm.apply(fused, lengths).last, ctx);
+      const logits: TaskLogits = {};
+      for (const [task, head] of this.heads) logits[task] = head.apply(last) as tf.Tensor2D;
+      return logits;
+    });
+  }
+
+  /** Trainable variables keyed by path, split into shared and per-task heads. */
+  variables(): VariableTree {
+    const tree: VariableTree = { shared: {}, heads: {} };
+    for (const task of this.config.tasks) tree.heads[task.name] = {};
+    for (const { path, variable, trainable } of this.store.entries()) {
+      if (!trainable) continue;
+      const [top, task] = path.split('/');
+      if (top === 'heads') tree.heads[task!]![path] = variable;
+      else tree.shared[path] = variable;
+    }
+    return tree;
+  }
+
+  /** Every trainable variable, for `tf.variableGrads` or an optimiser's var list. */
+  trainableVariables(): tf.Variable[] {
+    return this.store.entries().flatMap((entry) => (entry.trainable ? [entry.variable] : []));
+  }
+
+  /** Every variable, trained or not (batch-norm averages), in a stable order: what a checkpoint holds. */
+  allVariables(): VariableEntry[] {
+    return this.store.entries();
+  }
+
+  dispose(): void {
+    this.store.dispose();
+  }
+
+  private checkInputs(inputs: ModelInputs): { frames: number; batch: number } {
+    const where = `MultitaskModel.forward (modal '${this.config.modal}')`;
+    const spec = this.inputSpec;
+    let frames: number | undefined;
+    let batch: number | undefined;
+    if (spec.audio) {
+      const audio = inputs.audio;
+      if (!(audio instanceof tf.Tensor)) throw new Error(`${where}: inputs.audio is required`);
+      if (audio.rank !== 2 || audio.shape[1]! % spec.samplesPerFrame !== 0 || audio.shape[1] === 0) {
+        throw new Error(
+          `${where}: inputs.audio must be [batch, frames * ${spec.samplesPerFrame}] (${spec.samplesPerFrame} samples per frame), got [${audio.shape.join(', ')}]`,
+        );
+      }
+      batch = audio.shape[0]!;
+      frames = audio.shape[1]! / spec.samplesPerFrame;
+    }
+    if (spec.video) {
+      const video = inputs.video;
+      if (!(video instanceof tf.Tensor)) throw new Error(`${where}: inputs.video is required`);
+      const [, videoFrames, height, width, channels] = video.shape;
+      if (video.rank !== 5 || height !== spec.frameSize || width !== spec.frameSize || channels !== spec.channels) {
+        throw new Error(
+          `${where}: inputs.video must be [batch, frames, ${spec.frameSize}, ${spec.frameSize}, ${spec.channels}], got [${video.shape.join(', ')}]`,
+        );
+      }
+      if (batch !== undefined && (video.shape[0] !== batch || videoFrames !== frames)) {
+        throw new Error(
+          `${where}: inputs.video has ${video.shape[0]} clips x ${videoFrames} frames but inputs.audio has ${batch} clips x ${frames} frames`,
+        );
+      }
+      batch = video.shape[0]!;
+      frames = videoFrames!;
+    }
+    return { frames: frames!, batch: batch! };
+  }
+}
+
+export function createModel(config: ModelConfig, options: CreateModelOptions = {}): MultitaskModel {
+  return new MultitaskModel(config, options);
+}
