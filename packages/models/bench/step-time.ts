@@ -1,10 +1,12 @@
-// Times a training step of a preset on a backend: `pnpm bench [preset] [backend] [batch] [seconds]`.
-// Defaults: compact, wasm, batch 8, 3 s clips (lengths spread over 60-100% of that).
+// Times a training step of a preset on a backend:
+// `pnpm bench [preset] [backend] [batch] [seconds] [videoEncoder]`.
+// Defaults: compact, wasm, batch 8, 3 s clips (lengths spread over 60-100% of that), cnn.
 import { initBackend } from '@mtl/backend';
 import * as tf from '@tensorflow/tfjs-core';
-import { createModel, modelCost, type PresetName, presetConfig } from '../src/index.js';
+import { createModel, modelCost, type PresetName, presetConfig, type VideoEncoderName } from '../src/index.js';
 
-const [preset = 'compact', backend = 'wasm', batchArg = '8', secondsArg = '3'] = process.argv.slice(2);
+const [preset = 'compact', backend = 'wasm', batchArg = '8', secondsArg = '3', videoEncoder = 'cnn'] =
+  process.argv.slice(2);
 const batch = Number(batchArg);
 const seconds = Number(secondsArg);
 const choice = await initBackend({ backend: backend as 'wasm' | 'cpu' });
@@ -13,7 +15,11 @@ const tasks = [
   { name: 'emotion', classes: 4 },
   { name: 'gender', classes: 2 },
 ];
-const config = presetConfig(preset as PresetName, { modal: 'multi', tasks });
+const config = presetConfig(preset as PresetName, {
+  modal: 'multi',
+  tasks,
+  videoEncoder: videoEncoder as VideoEncoderName,
+});
 const cost = modelCost(config);
 const model = createModel(config);
 const spec = model.inputSpec;
@@ -70,6 +76,7 @@ console.log(
   JSON.stringify(
     {
       preset,
+      videoEncoder,
       backend: choice.name,
       batch,
       framesPerClip: frames,

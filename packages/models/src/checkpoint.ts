@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { type ModelConfig, validateConfig } from './config.js';
+import { type ModelConfig, usesVideo, validateConfig } from './config.js';
 import { type CreateModelOptions, MultitaskModel } from './networks/multitask-model.js';
 
 /** `format` of a checkpoint's model.json. */
@@ -47,6 +47,13 @@ export function checkpointConfig(artifacts: tf.io.ModelArtifacts): ModelConfig {
 export function restoreWeights(model: MultitaskModel, artifacts: tf.io.ModelArtifacts): void {
   if (artifacts.weightSpecs === undefined || artifacts.weightData === undefined) {
     throw new Error('restoreWeights: the checkpoint has no weights (weightsManifest or weight files missing)');
+  }
+  const saved = artifacts.modelTopology as Partial<ModelConfig> | undefined;
+  const savedEncoder = saved?.modal !== undefined && usesVideo(saved.modal) ? saved.video?.encoder : undefined;
+  if (usesVideo(model.config.modal) && savedEncoder !== undefined && savedEncoder !== model.config.video.encoder) {
+    throw new Error(
+      `restoreWeights: the checkpoint was trained on video.encoder '${savedEncoder}' but this model uses '${model.config.video.encoder}'`,
+    );
   }
   const specs = artifacts.weightSpecs;
   const odd = specs.find((spec) => spec.dtype !== 'float32' || spec.quantization !== undefined);

@@ -177,7 +177,10 @@ export function validateConfig(config: ModelConfig): ModelConfig {
 
   const video = config.video;
   if (!VIDEO_ENCODERS.includes(video?.encoder)) {
-    fail('video.encoder', `must be one of ${VIDEO_ENCODERS.map((name) => `'${name}'`).join(', ')}, got ${JSON.stringify(video?.encoder)}`);
+    fail(
+      'video.encoder',
+      `must be one of ${VIDEO_ENCODERS.map((name) => `'${name}'`).join(', ')}, got ${JSON.stringify(video?.encoder)}`,
+    );
   }
   positiveInteger(video.frameSize, 'video.frameSize');
   if (video.channels !== 1 && video.channels !== 3)
@@ -195,7 +198,8 @@ export function validateConfig(config: ModelConfig): ModelConfig {
   } else {
     // A checkpoint must say what it runs: CNN fields next to a frozen encoder would be ignored.
     const stray = ['stem', 'block', 'stages'].find((key) => key in video);
-    if (stray !== undefined) fail(`video.${stray}`, `belongs to the 'cnn' encoder only; remove it for '${video.encoder}'`);
+    if (stray !== undefined)
+      fail(`video.${stray}`, `belongs to the 'cnn' encoder only; remove it for '${video.encoder}'`);
   }
 
   positiveInteger(config.fusion?.lstmUnits, 'fusion.lstmUnits');

@@ -1,16 +1,39 @@
-import { type ModelConfig, samplesPerFrame, usesAudio, usesVideo, validateConfig } from './config.js';
+import {
+  type CnnVideoConfig,
+  type ModelConfig,
+  samplesPerFrame,
+  usesAudio,
+  usesVideo,
+  validateConfig,
+} from './config.js';
+import { FACE_ENCODERS } from './face-encoders.js';
 import { residualOutputChannels } from './layers/residual-block.js';
 
 /**
- * Trainable parameter counts and forward FLOPs of a config. FLOPs count 2 per
- * multiply-add of the convolutions and matmuls (the work that dominates); elementwise
- * ops, pooling and normalisation are left out. Batch-norm moving averages are state, not
+ * Parameter counts and forward FLOPs of a config. FLOPs count 2 per multiply-add of the
+ * convolutions and matmuls (the work that dominates); elementwise ops, pooling,
+ * normalisation and resizing are left out. Batch-norm moving averages are state, not
  * parameters.
  */
 export interface ModelCost {
-  parameters: { audio: number; video: number; fusion: number; heads: number; shared: number; total: number };
+  /**
+   * Trainable parameters by part (`total` = `shared` + `heads`), and apart from them the
+   * `frozen` weights of a pretrained face encoder (0 for the `cnn` encoder), which run but
+   * are neither trained nor saved.
+   */
+  parameters: {
+    audio: number;
+    video: number;
+    fusion: number;
+    heads: number;
+    shared: number;
+    total: number;
+    frozen: number;
+  };
   /** Forward FLOPs per second of input (per frameRate frames and sampleRate samples). */
   flopsPerSecond: { audio: number; video: number; fusion: number; total: number };
+  /** Forward FLOPs of the video encoder for one frame (0 when the modal has no video). */
+  videoFlopsPerFrame: number;
   /** The heads run once per clip, not per frame. */
   headFlopsPerClip: number;
 }
@@ -42,8 +65,7 @@ function audioCost(config: ModelConfig): Tally {
 }
 
 /** Per frame; returns the feature size too. */
-function videoCost(config: ModelConfig): Tally & { features: number } {
-  const { video } = config;
+function cnnCost(video: CnnVideoConfig): Tally & { features: number } {
   const tally = { params: 0, macs: 0 };
   let size = conv2dCost(
     video.frameSize,
@@ -77,11 +99,20 @@ function videoCost(config: ModelConfig): Tally & { features: number } {
   return { ...tally, features: channels };
 }
 
+/** Per frame: trainable and frozen parameters, multiply-adds and features. */
+function videoCost(config: ModelConfig): Tally & { frozen: number; features: number } {
+  const { video } = config;
+  if (!usesVideo(config.modal)) return { params: 0, frozen: 0, macs: 0, features: 0 };
+  if (video.encoder === 'cnn') return { ...cnnCost(video), frozen: 0 };
+  const spec = FACE_ENCODERS[video.encoder];
+  return { params: 0, frozen: spec.parameters, macs: spec.macsPerFrame, features: spec.features };
+}
+
 export function modelCost(config: ModelConfig): ModelCost {
   validateConfig(config);
   const { fusion, frameRate } = config;
   const audio = usesAudio(config.modal) ? audioCost(config) : { params: 0, macs: 0 };
-  const videoFrame = usesVideo(config.modal) ? videoCost(config) : { params: 0, macs: 0, features: 0 };
+  const videoFrame = videoCost(config);
   let audioFeatures = 0;
   if (usesAudio(config.modal)) {
     const downsampling = config.audio.layers.reduce((d, layer) => d * layer.stride * layer.pool, 1);
@@ -115,8 +146,10 @@ export function modelCost(config: ModelConfig): ModelCost {
       heads,
       shared,
       total: shared + heads,
+      frozen: videoFrame.frozen,
     },
     flopsPerSecond: { ...flops, total: flops.audio + flops.video + flops.fusion },
+    videoFlopsPerFrame: 2 * videoFrame.macs,
     headFlopsPerClip: 2 * units * classes,
   };
 }

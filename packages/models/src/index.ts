@@ -14,16 +14,22 @@ export { loadCheckpoint, readCheckpoint, saveCheckpoint } from './checkpoint-fil
 export {
   type AudioConvSpec,
   type AudioNetConfig,
+  type CnnVideoConfig,
+  type FaceEncoderName,
+  type FaceVideoConfig,
   type FusionConfig,
   type Modal,
   type ModelConfig,
   type ResNetStageSpec,
   samplesPerFrame,
   type TaskSpec,
+  VIDEO_ENCODERS,
+  type VideoEncoderName,
   type VideoNetConfig,
   validateConfig,
 } from './config.js';
 export { type ModelCost, modelCost } from './cost.js';
+export { FACE_ENCODERS, type FaceEncoderSpec } from './face-encoders.js';
 export { type ForwardContext, INFERENCE } from './forward-context.js';
 export {
   blockwise,
@@ -47,6 +53,7 @@ export { channelMaxPool, globalAveragePool2d, maxPool1d, maxPool2d } from './lay
 export { ResidualBlock, type ResidualBlockKind, type ResidualBlockOptions } from './layers/residual-block.js';
 export type { Lengths } from './lengths.js';
 export { AudioNet } from './networks/audio-net.js';
+export { FrozenFaceEncoder, type FrozenWeight } from './networks/frozen-face-encoder.js';
 export {
   type CreateModelOptions,
   createModel,

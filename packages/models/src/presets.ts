@@ -1,4 +1,13 @@
-import type { Modal, ModelConfig, TaskSpec } from './config.js';
+import {
+  type CnnVideoConfig,
+  type Modal,
+  type ModelConfig,
+  type TaskSpec,
+  VIDEO_ENCODERS,
+  type VideoEncoderName,
+  type VideoNetConfig,
+} from './config.js';
+import { FACE_ENCODERS } from './face-encoders.js';
 
 export type PresetName = 'paper' | 'compact';
 
@@ -7,6 +16,12 @@ export interface PresetOptions {
   /** From the dataset, e.g. [{ name: 'emotion', classes: 4 }, { name: 'gender', classes: 2 }]. */
   tasks: TaskSpec[];
   seed?: number;
+  /**
+   * Default `cnn`: the preset's ResNet, trained from scratch. `face-recognition` or
+   * `face-expression` use that frozen face-api net instead, at its input size (150 or 112
+   * pixels: frames of that size need no resizing).
+   */
+  videoEncoder?: VideoEncoderName;
 }
 
 /**
@@ -19,9 +34,17 @@ export interface PresetOptions {
  * waveform convs (1600 samples -> 25 steps x 8 channels = 200 features per frame), a
  * small ResNet (stem + max pool, two basic blocks) on 32x32 frames (32 features), 2-layer
  * LSTM of 64 units, dropout 0.3.
+ *
+ * `videoEncoder` swaps either preset's ResNet for a frozen face-api net (see PresetOptions).
  */
 export function presetConfig(name: PresetName, options: PresetOptions): ModelConfig {
+  const encoder = options.videoEncoder ?? 'cnn';
+  if (!VIDEO_ENCODERS.includes(encoder)) {
+    throw new Error(`presetConfig: unknown videoEncoder '${encoder}'; valid: ${VIDEO_ENCODERS.join(', ')}`);
+  }
   const base = { modal: options.modal, tasks: options.tasks.map((task) => ({ ...task })), seed: options.seed ?? 0 };
+  const video = (cnn: Omit<CnnVideoConfig, 'encoder'>): VideoNetConfig =>
+    encoder === 'cnn' ? { encoder, ...cnn } : { encoder, frameSize: FACE_ENCODERS[encoder].inputSize, channels: 3 };
   switch (name) {
     case 'paper':
       return {
@@ -36,7 +59,7 @@ export function presetConfig(name: PresetName, options: PresetOptions): ModelCon
           ],
           channelPool: 10,
         },
-        video: {
+        video: video({
           frameSize: 96,
           channels: 3,
           stem: { filters: 64, kernel: 7, stride: 2, maxPool: true },
@@ -47,7 +70,7 @@ export function presetConfig(name: PresetName, options: PresetOptions): ModelCon
             { blocks: 6, filters: 256, stride: 2 },
             { blocks: 3, filters: 512, stride: 2 },
           ],
-        },
+        }),
         fusion: { lstmUnits: 256, lstmLayers: 2, dropout: 0.5 },
       };
     case 'compact':
@@ -63,7 +86,7 @@ export function presetConfig(name: PresetName, options: PresetOptions): ModelCon
           ],
           channelPool: 2,
         },
-        video: {
+        video: video({
           frameSize: 32,
           channels: 3,
           stem: { filters: 8, kernel: 3, stride: 2, maxPool: true },
@@ -72,7 +95,7 @@ export function presetConfig(name: PresetName, options: PresetOptions): ModelCon
             { blocks: 1, filters: 16, stride: 1 },
             { blocks: 1, filters: 32, stride: 2 },
           ],
-        },
+        }),
         fusion: { lstmUnits: 64, lstmLayers: 2, dropout: 0.3 },
       };
     default:

@@ -2,13 +2,18 @@ import { initBackend } from '@mtl/backend';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  type CnnVideoConfig,
   createModel,
+  type FaceEncoderName,
+  FrozenFaceEncoder,
   type Modal,
   type ModelConfig,
   type MultitaskModel,
   modelCost,
   type PresetName,
   presetConfig,
+  VariableStore,
+  type VideoEncoderName,
 } from '../src/index.js';
 import { makeInputs, relativeError, TASKS, testConfig } from './helpers.js';
 
@@ -243,8 +248,22 @@ describe('config validation', () => {
       /ModelConfig.audio.channelPool: 5 does not divide the last conv's 16 filters/,
     ],
     ['channels', (c) => (c.video.channels = 2), /ModelConfig.video.channels: must be 1 or 3, got 2/],
-    ['kernel', (c) => (c.video.stem.kernel = 0), /ModelConfig.video.stem.kernel: must be a positive integer, got 0/],
+    [
+      'kernel',
+      (c) => ((c.video as CnnVideoConfig).stem.kernel = 0),
+      /ModelConfig.video.stem.kernel: must be a positive integer, got 0/,
+    ],
     ['dropout', (c) => (c.fusion.dropout = 1), /ModelConfig.fusion.dropout: must be in \[0, 1\), got 1/],
+    [
+      'video encoder',
+      (c) => (c.video.encoder = 'vgg-face' as VideoEncoderName),
+      /ModelConfig.video.encoder: must be one of 'cnn', 'face-recognition', 'face-expression', got "vgg-face"/,
+    ],
+    [
+      'CNN fields on a face encoder',
+      (c) => (c.video.encoder = 'face-expression'),
+      /ModelConfig.video.stem: belongs to the 'cnn' encoder only; remove it for 'face-expression'/,
+    ],
   ];
   for (const [name, mutate, message] of cases) {
     it(`rejects ${name}`, () => {
@@ -256,5 +275,26 @@ describe('config validation', () => {
   }
   it('rejects an unknown preset', () => {
     expect(() => presetConfig('huge' as PresetName, { modal: 'multi', tasks: TASKS })).toThrow(/unknown preset 'huge'/);
+  });
+  it('rejects an unknown video encoder, listing the valid ones', () => {
+    expect(() =>
+      presetConfig('paper', { modal: 'video', tasks: TASKS, videoEncoder: 'facenet' as VideoEncoderName }),
+    ).toThrow("presetConfig: unknown videoEncoder 'facenet'; valid: cnn, face-recognition, face-expression");
+  });
+  it('refuses a FrozenFaceEncoder for anything but a face encoder, before loading face-api', () => {
+    const scope = new VariableStore('notFace', 0).scope('video');
+    expect(
+      () => new FrozenFaceEncoder(scope, { encoder: 'cnn' as FaceEncoderName, frameSize: 32, channels: 3 }),
+    ).toThrow('FrozenFaceEncoder: encoder must be one of face-recognition, face-expression, got "cnn"');
+  });
+  it('sizes frames for a face encoder: its input size, RGB', () => {
+    for (const [videoEncoder, frameSize] of [
+      ['face-recognition', 150],
+      ['face-expression', 112],
+    ] as const) {
+      const config = presetConfig('paper', { modal: 'multi', tasks: TASKS, videoEncoder });
+      expect(config.video).toEqual({ encoder: videoEncoder, frameSize, channels: 3 });
+      expect(config.audio).toEqual(presetConfig('paper', { modal: 'multi', tasks: TASKS }).audio);
+    }
   });
 });

@@ -7,6 +7,7 @@ import { LSTM } from '../layers/lstm.js';
 import { type Lengths, readLengths } from '../lengths.js';
 import { type VariableEntry, VariableStore } from '../variable-store.js';
 import { AudioNet } from './audio-net.js';
+import { FrozenFaceEncoder, type FrozenWeight } from './frozen-face-encoder.js';
 import { VideoNet } from './video-net.js';
 
 /** A padded batch. Inputs the model's modal does not use are ignored. */
@@ -49,8 +50,9 @@ export interface CreateModelOptions {
 let modelCount = 0;
 
 /**
- * The fusion net: AudioNet and/or VideoNet per frame, concatenated, a stacked LSTM over
- * the frames, dropout on each clip's last valid frame, and one linear head per task.
+ * The fusion net: AudioNet and/or the video branch (VideoNet, or a FrozenFaceEncoder) per
+ * frame, concatenated, a stacked LSTM over the frames, dropout on each clip's last valid
+ * frame, and one linear head per task.
  * Variable paths: `audio/...`, `video/...`, `fusion/lstm/...` (shared) and
  * `heads/<task>/dense/...`.
  */
@@ -60,7 +62,7 @@ export class MultitaskModel {
   readonly inputSpec: InputSpec;
   private readonly store: VariableStore;
   private readonly audioNet: AudioNet | undefined;
-  private readonly videoNet: VideoNet | undefined;
+  private readonly videoNet: VideoNet | FrozenFaceEncoder | undefined;
   private readonly lstm: LSTM;
   private readonly dropout: Dropout;
   private readonly heads: Map<string, Dense>;
@@ -74,7 +76,12 @@ export class MultitaskModel {
     const frameSamples = samplesPerFrame(this.config);
     try {
       this.audioNet = usesAudio(modal) ? new AudioNet(root.child('audio'), audio, frameSamples) : undefined;
-      this.videoNet = usesVideo(modal) ? new VideoNet(root.child('video'), video) : undefined;
+      if (usesVideo(modal)) {
+        this.videoNet =
+          video.encoder === 'cnn'
+            ? new VideoNet(root.child('video'), video)
+            : new FrozenFaceEncoder(root.child('video'), video);
+      }
       const features = (this.audioNet?.featuresPerFrame ?? 0) + (this.videoNet?.featuresPerFrame ?? 0);
       const fusionScope = root.child('fusion');
       this.lstm = new LSTM(fusionScope.child('lstm'), features, { units: fusion.lstmUnits, layers: fusion.lstmLayers });
@@ -137,6 +144,15 @@ export class MultitaskModel {
   /** Every variable, trained or not (batch-norm averages), in a stable order: what a checkpoint holds. */
   allVariables(): VariableEntry[] {
     return this.store.entries();
+  }
+
+  /**
+   * The frozen face encoder's weights (empty for the `cnn` encoder): used, never trained,
+   * never saved. face-api's weights, loaded once per process and shared by every model
+   * with that encoder, so `dispose()` leaves them.
+   */
+  frozenWeights(): FrozenWeight[] {
+    return this.videoNet instanceof FrozenFaceEncoder ? this.videoNet.frozenWeights() : [];
   }
 
   dispose(): void {

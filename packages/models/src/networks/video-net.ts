@@ -1,14 +1,16 @@
-import * as tf from '@tensorflow/tfjs-core';
-import type { VideoNetConfig } from '../config.js';
+import type * as tf from '@tensorflow/tfjs-core';
+import type { CnnVideoConfig } from '../config.js';
 import type { ForwardContext } from '../forward-context.js';
 import { ConvBatchNorm } from '../layers/conv-batch-norm.js';
 import { globalAveragePool2d, maxPool2d } from '../layers/pooling.js';
 import { ResidualBlock } from '../layers/residual-block.js';
 import type { Scope } from '../variable-store.js';
+import { encodeValidFrames } from './valid-frames.js';
 
 /**
  * The per-frame image branch: a ResNet (stem, stages of residual blocks, global average
  * pool) applied to every valid frame. ResNet-50 in the paper preset, trained from scratch.
+ * The `cnn` encoder; see FrozenFaceEncoder for the pretrained ones.
  */
 export class VideoNet {
   readonly stem: ConvBatchNorm;
@@ -17,7 +19,7 @@ export class VideoNet {
 
   constructor(
     scope: Scope,
-    private readonly config: VideoNetConfig,
+    private readonly config: CnnVideoConfig,
   ) {
     this.stem = new ConvBatchNorm(scope.child('stem'), config.channels, {
       filters: config.stem.filters,
@@ -49,29 +51,8 @@ export class VideoNet {
     return globalAveragePool2d(x);
   }
 
-  /**
-   * video [batch, frames, size, size, channels] -> [batch, frames, featuresPerFrame].
-   * Only valid frames go through the CNN (padding costs nothing, and batch-norm statistics
-   * never see it); padded frames get zero features.
-   */
+  /** video [batch, frames, size, size, channels] -> [batch, frames, featuresPerFrame], valid frames only. */
   apply(video: tf.Tensor5D, lengths: readonly number[], ctx: ForwardContext): tf.Tensor3D {
-    const [batch, frames, height, width, channels] = video.shape;
-    const all = tf.reshape(video, [batch * frames, height, width, channels]) as tf.Tensor4D;
-    const validCount = lengths.reduce((a, b) => a + b, 0);
-    if (validCount === batch * frames) {
-      return tf.reshape(this.encodeFrames(all, ctx), [batch, frames, this.featuresPerFrame]);
-    }
-    const validRows: number[] = [];
-    // Row of each (clip, frame) in [valid features; one zero row].
-    const scatter = new Int32Array(batch * frames).fill(validCount);
-    lengths.forEach((length, clip) => {
-      for (let t = 0; t < length; t++) {
-        scatter[clip * frames + t] = validRows.length;
-        validRows.push(clip * frames + t);
-      }
-    });
-    const features = this.encodeFrames(tf.gather(all, tf.tensor1d(validRows, 'int32')), ctx);
-    const padded = tf.concat([features, tf.zeros([1, this.featuresPerFrame])], 0);
-    return tf.reshape(tf.gather(padded, tf.tensor1d(scatter, 'int32')), [batch, frames, this.featuresPerFrame]);
+    return encodeValidFrames(video, lengths, this.featuresPerFrame, (images) => this.encodeFrames(images, ctx));
   }
 }
