@@ -13,15 +13,20 @@ function median(xs: number[]): number {
   return s[Math.floor(s.length / 2)] as number;
 }
 
-function time(run: () => tf.Tensor[], repeats: number): number {
+/**
+ * Median of `repeats` timed runs, after untimed warm-up runs when `warmUp` (the first
+ * runs create XNNPACK operators and grow the wasm heap).
+ */
+function time(run: () => tf.Tensor[], repeats: number, warmUp: boolean): number {
+  const warmUpRuns = warmUp ? 3 : 0;
   const samples: number[] = [];
-  for (let i = 0; i < repeats + 1; i++) {
+  for (let i = 0; i < warmUpRuns + repeats; i++) {
     const start = performance.now();
     const outputs = run();
     for (const t of outputs) t.dataSync();
     const elapsed = performance.now() - start;
     tf.dispose(outputs);
-    if (i > 0) samples.push(elapsed); // the first run warms caches and XNNPACK operators
+    if (i >= warmUpRuns) samples.push(elapsed);
   }
   return median(samples);
 }
@@ -31,15 +36,16 @@ for (const c of benchCases) {
   if (backend === 'cpu' && !c.onCpu) continue;
   const inputs = c.shapes.map((shape, i) => tf.randomNormal(shape, 0, 1, 'float32', i + 1));
   const differentiate = c.differentiate ?? inputs.map((_, i) => i);
-  const slow = backend === 'cpu' ? 1 : 3;
-  const forwardMs = time(() => [c.f(...inputs)], 2 * slow);
+  // The cpu backend is 10-700x slower: one run there; on wasm the median of seven.
+  const [repeats, warmUp] = backend === 'cpu' ? [1, false] : [7, true];
+  const forwardMs = time(() => [c.f(...inputs)], repeats, warmUp);
   const trainMs = time(() => {
     const { value, grads } = tf.valueAndGrads((...xs: tf.Tensor[]) => {
       const all = inputs.map((x, i) => (differentiate.includes(i) ? xs[differentiate.indexOf(i)]! : x));
       return tf.sum(c.f(...all));
     })(differentiate.map((i) => inputs[i]!));
     return [value, ...grads];
-  }, 2 * slow);
+  }, repeats, warmUp);
   tf.dispose(inputs);
   console.log(
     JSON.stringify({

@@ -1,6 +1,7 @@
 // Times a training step of a preset on a backend:
 // `pnpm bench [preset] [backend] [batch] [seconds] [videoEncoder]`.
 // Defaults: compact, wasm, batch 8, 3 s clips (lengths spread over 60-100% of that), cnn.
+// With MTL_PROFILE=1 it also prints the kernel time profile of one step.
 import { initBackend } from '@mtl/backend';
 import * as tf from '@tensorflow/tfjs-core';
 import { createModel, modelCost, type PresetName, presetConfig, type VideoEncoderName } from '../src/index.js';
@@ -97,3 +98,33 @@ console.log(
     2,
   ),
 );
+
+// MTL_PROFILE=1: where one step's time goes, per kernel, summed over its calls.
+if (process.env.MTL_PROFILE) {
+  const info = await tf.profile(() => {
+    step(99);
+  });
+  const byKernel = new Map<string, { ms: number; calls: number }>();
+  for (const kernel of info.kernels) {
+    const entry = byKernel.get(kernel.name) ?? { ms: 0, calls: 0 };
+    entry.ms += Number(await kernel.kernelTimeMs);
+    entry.calls += 1;
+    byKernel.set(kernel.name, entry);
+  }
+  const total = [...byKernel.values()].reduce((sum, e) => sum + e.ms, 0);
+  const top = [...byKernel.entries()].sort((a, b) => b[1].ms - a[1].ms).slice(0, 12);
+  console.log(
+    JSON.stringify({
+      profile: {
+        kernelCalls: info.kernels.length,
+        kernelMsTotal: +total.toFixed(1),
+        top: top.map(([name, e]) => ({
+          name,
+          ms: +e.ms.toFixed(1),
+          calls: e.calls,
+          share: +(e.ms / total).toFixed(3),
+        })),
+      },
+    }),
+  );
+}
