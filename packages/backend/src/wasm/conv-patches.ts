@@ -1,10 +1,11 @@
 import type { backend_util } from '@tensorflow/tfjs-core';
 
 /**
- * Walks the im2col matrix of a 2-D convolution (NHWC): row p is output position p, and
- * its K = filterHeight * filterWidth * inChannels columns are the input pixels that
- * output reads, in the filter's own [kh, kw, c] order. Both gradient kernels use it:
- * the filter gradient gathers x into the matrix, the input gradient scatters back.
+ * Walks the windows of a 2-D convolution or pooling (NHWC), as rows of its im2col
+ * matrix: row p is output position p (batch, row, column order), and its K =
+ * filterHeight * filterWidth * inChannels columns are the input pixels that output
+ * reads, in the filter's own [kh, kw, c] order. Every gradient kernel here walks it:
+ * the filter gradients gather x, the input gradients scatter back, max-pooling searches.
  */
 export class ConvPatches {
   readonly patchSize: number;

@@ -6,6 +6,7 @@ import {
   type KernelConfig,
   type TensorInfo,
 } from '@tensorflow/tfjs-core';
+import { ConvPatches } from '../conv-patches.js';
 import { WasmKernelContext } from '../wasm-kernel-context.js';
 
 /** dW[kh,kw,c,m] = sum over batch and output positions of x[.., c] * dy[.., c*M + m]. */
@@ -25,41 +26,26 @@ function depthwiseConv2dNativeBackpropFilter(args: {
     dimRoundingMode,
     true,
   );
-  const { batchSize, inHeight, inWidth, inChannels, outHeight, outWidth, outChannels } = info;
-  const { filterHeight, filterWidth, strideHeight, strideWidth, dilationHeight, dilationWidth } = info;
+  const { inChannels, outChannels } = info;
   const multiplier = outChannels / inChannels;
-  const padTop = info.padInfo.top;
-  const padLeft = info.padInfo.left;
+  const patches = new ConvPatches(info);
 
   const ctx = new WasmKernelContext(args.backend);
   const result = ctx.output(filterShape, 'float32');
   const dw = ctx.view(result).fill(0);
   const xs = ctx.view(x);
   const dys = ctx.view(dy);
-
-  for (let b = 0; b < batchSize; b++) {
-    for (let oh = 0; oh < outHeight; oh++) {
-      for (let ow = 0; ow < outWidth; ow++) {
-        const dyBase = ((b * outHeight + oh) * outWidth + ow) * outChannels;
-        for (let kh = 0; kh < filterHeight; kh++) {
-          const ih = oh * strideHeight + kh * dilationHeight - padTop;
-          if (ih < 0 || ih >= inHeight) continue;
-          for (let kw = 0; kw < filterWidth; kw++) {
-            const iw = ow * strideWidth + kw * dilationWidth - padLeft;
-            if (iw < 0 || iw >= inWidth) continue;
-            const xBase = ((b * inHeight + ih) * inWidth + iw) * inChannels;
-            const wBase = (kh * filterWidth + kw) * outChannels;
-            for (let c = 0; c < inChannels; c++) {
-              const xv = xs[xBase + c] as number;
-              const o = c * multiplier;
-              for (let m = 0; m < multiplier; m++) {
-                dw[wBase + o + m] = (dw[wBase + o + m] as number) + xv * (dys[dyBase + o + m] as number);
-              }
-            }
-          }
+  for (let p = 0; p < patches.positions; p++) {
+    const dyBase = p * outChannels;
+    patches.forEachTap(p, (column, xBase) => {
+      const wBase = (column / inChannels) * outChannels;
+      for (let c = 0; c < inChannels; c++) {
+        const xv = xs[xBase + c] as number;
+        for (let o = c * multiplier; o < (c + 1) * multiplier; o++) {
+          dw[wBase + o] = (dw[wBase + o] as number) + xv * (dys[dyBase + o] as number);
         }
       }
-    }
+    });
   }
   return result;
 }

@@ -6,6 +6,7 @@ import {
   type KernelConfig,
   type TensorInfo,
 } from '@tensorflow/tfjs-core';
+import { ConvPatches } from '../conv-patches.js';
 import { WasmKernelContext } from '../wasm-kernel-context.js';
 
 /** dx[.., c] = sum over the output positions a pixel feeds of dy[.., c*M + m] * W[kh,kw,c,m]. */
@@ -25,41 +26,27 @@ function depthwiseConv2dNativeBackpropInput(args: {
     dimRoundingMode,
     true,
   );
-  const { batchSize, inHeight, inWidth, inChannels, outHeight, outWidth, outChannels } = info;
-  const { filterHeight, filterWidth, strideHeight, strideWidth, dilationHeight, dilationWidth } = info;
+  const { inChannels, outChannels } = info;
   const multiplier = outChannels / inChannels;
-  const padTop = info.padInfo.top;
-  const padLeft = info.padInfo.left;
+  const patches = new ConvPatches(info);
 
   const ctx = new WasmKernelContext(args.backend);
   const result = ctx.output(inputShape, 'float32');
   const dx = ctx.view(result).fill(0);
   const dys = ctx.view(dy);
   const ws = ctx.view(filter);
-
-  for (let b = 0; b < batchSize; b++) {
-    for (let oh = 0; oh < outHeight; oh++) {
-      for (let ow = 0; ow < outWidth; ow++) {
-        const dyBase = ((b * outHeight + oh) * outWidth + ow) * outChannels;
-        for (let kh = 0; kh < filterHeight; kh++) {
-          const ih = oh * strideHeight + kh * dilationHeight - padTop;
-          if (ih < 0 || ih >= inHeight) continue;
-          for (let kw = 0; kw < filterWidth; kw++) {
-            const iw = ow * strideWidth + kw * dilationWidth - padLeft;
-            if (iw < 0 || iw >= inWidth) continue;
-            const xBase = ((b * inHeight + ih) * inWidth + iw) * inChannels;
-            const wBase = (kh * filterWidth + kw) * outChannels;
-            for (let c = 0; c < inChannels; c++) {
-              const o = c * multiplier;
-              let acc = 0;
-              for (let m = 0; m < multiplier; m++)
-                acc += (dys[dyBase + o + m] as number) * (ws[wBase + o + m] as number);
-              dx[xBase + c] = (dx[xBase + c] as number) + acc;
-            }
-          }
+  for (let p = 0; p < patches.positions; p++) {
+    const dyBase = p * outChannels;
+    patches.forEachTap(p, (column, xBase) => {
+      const wBase = (column / inChannels) * outChannels;
+      for (let c = 0; c < inChannels; c++) {
+        let acc = 0;
+        for (let o = c * multiplier; o < (c + 1) * multiplier; o++) {
+          acc += (dys[dyBase + o] as number) * (ws[wBase + o] as number);
         }
+        dx[xBase + c] = (dx[xBase + c] as number) + acc;
       }
-    }
+    });
   }
   return result;
 }

@@ -6,6 +6,7 @@ import {
   type MaxPoolGradAttrs,
   type TensorInfo,
 } from '@tensorflow/tfjs-core';
+import { ConvPatches } from '../conv-patches.js';
 import { WasmKernelContext } from '../wasm-kernel-context.js';
 
 /**
@@ -29,10 +30,8 @@ function maxPoolGrad(args: {
     pad,
     dimRoundingMode,
   );
-  const { batchSize, inHeight, inWidth, inChannels, outHeight, outWidth } = info;
-  const { filterHeight, filterWidth, strideHeight, strideWidth, dilationHeight, dilationWidth } = info;
-  const padTop = info.padInfo.top;
-  const padLeft = info.padInfo.left;
+  const { inChannels } = info;
+  const patches = new ConvPatches(info);
 
   const ctx = new WasmKernelContext(args.backend);
   const result = ctx.output(input.shape, 'float32');
@@ -41,34 +40,22 @@ function maxPoolGrad(args: {
   const dys = ctx.view(dy);
   const best = new Float32Array(inChannels);
   const where = new Int32Array(inChannels);
-
-  for (let b = 0; b < batchSize; b++) {
-    for (let oh = 0; oh < outHeight; oh++) {
-      for (let ow = 0; ow < outWidth; ow++) {
-        best.fill(Number.NEGATIVE_INFINITY);
-        where.fill(-1);
-        for (let kh = 0; kh < filterHeight; kh++) {
-          const ih = oh * strideHeight + kh * dilationHeight - padTop;
-          if (ih < 0 || ih >= inHeight) continue;
-          for (let kw = 0; kw < filterWidth; kw++) {
-            const iw = ow * strideWidth + kw * dilationWidth - padLeft;
-            if (iw < 0 || iw >= inWidth) continue;
-            const base = ((b * inHeight + ih) * inWidth + iw) * inChannels;
-            for (let c = 0; c < inChannels; c++) {
-              const value = xs[base + c] as number;
-              if (value > (best[c] as number) || (where[c] as number) < 0) {
-                best[c] = value;
-                where[c] = base + c;
-              }
-            }
-          }
-        }
-        const dyBase = ((b * outHeight + oh) * outWidth + ow) * inChannels;
-        for (let c = 0; c < inChannels; c++) {
-          const index = where[c] as number;
-          if (index >= 0) dx[index] = (dx[index] as number) + (dys[dyBase + c] as number);
+  for (let p = 0; p < patches.positions; p++) {
+    best.fill(Number.NEGATIVE_INFINITY);
+    where.fill(-1);
+    patches.forEachTap(p, (_column, base) => {
+      for (let c = 0; c < inChannels; c++) {
+        const value = xs[base + c] as number;
+        if (value > (best[c] as number) || (where[c] as number) < 0) {
+          best[c] = value;
+          where[c] = base + c;
         }
       }
+    });
+    const dyBase = p * inChannels;
+    for (let c = 0; c < inChannels; c++) {
+      const index = where[c] as number;
+      if (index >= 0) dx[index] = (dx[index] as number) + (dys[dyBase + c] as number);
     }
   }
   return result;
