@@ -39,13 +39,17 @@ for (const c of benchCases) {
   // The cpu backend is 10-700x slower: one run there; on wasm the median of seven.
   const [repeats, warmUp] = backend === 'cpu' ? [1, false] : [7, true];
   const forwardMs = time(() => [c.f(...inputs)], repeats, warmUp);
-  const trainMs = time(() => {
-    const { value, grads } = tf.valueAndGrads((...xs: tf.Tensor[]) => {
-      const all = inputs.map((x, i) => (differentiate.includes(i) ? xs[differentiate.indexOf(i)]! : x));
-      return tf.sum(c.f(...all));
-    })(differentiate.map((i) => inputs[i]!));
-    return [value, ...grads];
-  }, repeats, warmUp);
+  const trainMs = time(
+    () => {
+      const { value, grads } = tf.valueAndGrads((...xs: tf.Tensor[]) => {
+        const all = inputs.map((x, i) => (differentiate.includes(i) ? xs[differentiate.indexOf(i)]! : x));
+        return tf.sum(c.f(...all));
+      })(differentiate.map((i) => inputs[i]!));
+      return [value, ...grads];
+    },
+    repeats,
+    warmUp,
+  );
   tf.dispose(inputs);
   console.log(
     JSON.stringify({
