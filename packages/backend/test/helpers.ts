@@ -16,7 +16,9 @@ export function randomInt(rand: () => number, lo: number, hi: number): number {
   return lo + Math.floor(rand() * (hi - lo + 1));
 }
 
-export function randomValues(rand: () => number, size: number): Float32Array {
+/** Uniform values in [-1, 1) for a tensor of the given shape (or element count). */
+export function randomValues(rand: () => number, shape: number | readonly number[]): Float32Array {
+  const size = typeof shape === 'number' ? shape : shape.reduce((a, b) => a * b, 1);
   const v = new Float32Array(size);
   for (let i = 0; i < size; i++) v[i] = rand() * 2 - 1;
   return v;

@@ -84,10 +84,7 @@ describe('wasm training kernels', () => {
       const filterShape: [number, number, number, number] = [c.kernel[0], c.kernel[1], c.inChannels, c.channelsOut];
       const dyShape = convOutputShape(c, c.channelsOut, false);
       const x = randomValues(rand, c.batch * c.height * c.width * c.inChannels);
-      const dy = randomValues(
-        rand,
-        dyShape.reduce((a, b) => a * b, 1),
-      );
+      const dy = randomValues(rand, dyShape);
       const results = await onBackends(
         ['cpu', 'wasm'],
         () =>
@@ -138,14 +135,8 @@ describe('wasm training kernels', () => {
       const inputShape: [number, number, number, number] = [c.batch, c.height, c.width, c.inChannels];
       const dyShape = convOutputShape({ ...c, channelsOut: multiplier }, multiplier, true);
       const x = randomValues(rand, c.batch * c.height * c.width * c.inChannels);
-      const w = randomValues(
-        rand,
-        filterShape.reduce((a, b) => a * b, 1),
-      );
-      const dy = randomValues(
-        rand,
-        dyShape.reduce((a, b) => a * b, 1),
-      );
+      const w = randomValues(rand, filterShape);
+      const dy = randomValues(rand, dyShape);
       const attrs = { strides: c.stride, dilations: c.dilation, pad: c.pad };
       const wasm = await onBackends(['wasm'], () => [
         tf
@@ -214,22 +205,10 @@ describe('wasm training kernels', () => {
       const filterShape: [number, number, number, number] = [c.kernel[0], c.kernel[1], c.inChannels, c.channelsOut];
       const dyShape = convOutputShape(c, c.channelsOut, false);
       // Values in [-1, 1]: windows whose maximum is negative are what wasm's own kernel gets wrong.
-      const x = randomValues(
-        rand,
-        inputShape.reduce((a, b) => a * b, 1),
-      );
-      const dPool = randomValues(
-        rand,
-        poolShape.reduce((a, b) => a * b, 1),
-      );
-      const w = randomValues(
-        rand,
-        filterShape.reduce((a, b) => a * b, 1),
-      );
-      const dy = randomValues(
-        rand,
-        dyShape.reduce((a, b) => a * b, 1),
-      );
+      const x = randomValues(rand, inputShape);
+      const dPool = randomValues(rand, poolShape);
+      const w = randomValues(rand, filterShape);
+      const dy = randomValues(rand, dyShape);
       const poolAttrs = { filterSize: c.kernel, strides: c.stride, pad: c.pad };
       const results = await onBackends(['cpu', 'wasm'], () => {
         const input = tf.tensor4d(x, inputShape);
