@@ -123,7 +123,7 @@ if (process.env.MTL_PROFILE) {
     byKernel.set(kernel.name, entry);
   }
   const total = [...byKernel.values()].reduce((sum, e) => sum + e.ms, 0);
-  const top = [...byKernel.entries()].sort((a, b) => b[1].ms - a[1].ms).slice(0, 12);
+  const top = [...byKernel.entries()].sort((a, b) => b[1].ms - a[1].ms).slice(0, 30);
   console.log(
     JSON.stringify({
       profile: {
