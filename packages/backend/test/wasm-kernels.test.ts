@@ -307,6 +307,21 @@ describe('wasm training kernels', () => {
     tf.dispose([x, bad]);
   });
 
+  it('Identity (replaced) shares data: a clone costs no memory and outlives its source', async () => {
+    expect(WASM_REPLACED_KERNELS).toContain('Identity');
+    await tf.setBackend('wasm');
+    const x = tf.tensor2d([1, 2, 3, 4, 5, 6], [2, 3]);
+    const copy = tf.clone(x);
+    expect(copy.dataId).toBe(x.dataId);
+    x.dispose();
+    expect(Array.from(copy.dataSync())).toEqual([1, 2, 3, 4, 5, 6]);
+    // A gradient that saves its input through the tape's clones still sees the right values.
+    const y = tf.tensor1d([1, -2, 3]);
+    const dx = tf.grad((v: tf.Tensor) => tf.sum(tf.mul(v, v)))(y);
+    expect(Array.from(dx.dataSync())).toEqual([2, -4, 6]);
+    tf.dispose([copy, y, dx]);
+  });
+
   it('rejects what the kernels cannot do with a clear message', async () => {
     await tf.setBackend('wasm');
     const x = tf.zeros([1, 2, 4, 4]);

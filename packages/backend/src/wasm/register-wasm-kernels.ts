@@ -3,6 +3,7 @@ import {
   Conv2DBackpropInput,
   GatherV2,
   getKernel,
+  Identity,
   type KernelConfig,
   MaxPoolGrad,
   Mean,
@@ -16,6 +17,7 @@ import { conv2DBackpropInputConfig } from './kernels/conv2d-backprop-input.js';
 import { depthwiseConv2dNativeBackpropFilterConfig } from './kernels/depthwise-conv2d-native-backprop-filter.js';
 import { depthwiseConv2dNativeBackpropInputConfig } from './kernels/depthwise-conv2d-native-backprop-input.js';
 import { gatherRows } from './kernels/gather-rows.js';
+import { sharedIdentity } from './kernels/identity.js';
 import { maxPoolGradConfig } from './kernels/max-pool-grad.js';
 import { innerBlockReduction } from './kernels/reduce-inner-block.js';
 import { unsortedSegmentSumConfig } from './kernels/unsorted-segment-sum.js';
@@ -42,6 +44,7 @@ const replacements: Record<string, (original: KernelConfig) => KernelConfig> = {
   [Sum]: innerBlockReduction('sum'),
   [Mean]: innerBlockReduction('mean'),
   [GatherV2]: gatherRows,
+  [Identity]: sharedIdentity,
 };
 
 export const WASM_TRAINING_KERNELS: readonly string[] = missing.map((config) => config.kernelName);
