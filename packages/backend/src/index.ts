@@ -1,9 +1,11 @@
 import { registerLstmRecurrenceKernels } from './lstm/lstm-recurrence.js';
+import { registerAdamUpdateKernels } from './optimizers/fused-adam.js';
 import { registerAllGradients } from './register-gradients.js';
 
 // Importing the package is enough for gradients to work on any backend.
 registerAllGradients();
 registerLstmRecurrenceKernels();
+registerAdamUpdateKernels();
 
 export {
   type BackendChoice,
@@ -13,6 +15,7 @@ export {
   initBackend,
 } from './init-backend.js';
 export { hasLstmRecurrence, lstmRecurrence } from './lstm/lstm-recurrence.js';
+export { FusedAdamOptimizer, fusedAdam } from './optimizers/fused-adam.js';
 export { gradientKernelNames, registerAllGradients } from './register-gradients.js';
 export {
   IM2COL_BLOCK_FLOATS_FLAG,
