@@ -11,12 +11,10 @@ import {
   type ClipRef,
   preprocessingDifferences,
 } from './assemble-batch.js';
+import type { RunClip } from './run-store/index.js';
 
-/** One clip of a split: where it is in the cache, how long it is, its class per task. */
-export interface LoaderClip extends ClipRef {
-  frameCount: number;
-  labels: Record<string, number>;
-}
+/** One clip of a split: where it is in the cache, how long it is, its class per task (as config.json records it). */
+export type LoaderClip = RunClip;
 
 export interface LoaderOptions {
   cacheDir: string;
