@@ -13,10 +13,9 @@ import * as tf from '@tensorflow/tfjs-core';
 import { findCheckpoint, type LoopState, loadTrainingCheckpoint, saveTrainingCheckpoint } from './checkpoint.js';
 import { prepareData, type SplitChoice } from './data.js';
 import { evalRecord, evaluateLoader, runClips } from './evaluate.js';
-import { type Batch, ClipLoader, computeAudioStats, type LoaderClip } from './loader.js';
+import { ClipLoader, computeAudioStats, type LoaderClip } from './loader.js';
 import {
   type EvalRecord,
-  type EvalSummary,
   type Json,
   type LrSchedule,
   type PredictionRecord,
@@ -26,8 +25,6 @@ import {
   type RunStatus,
   type RunSummary,
   readRunConfig,
-  type Split,
-  type TaskEvalMetrics,
   type TrainingSettings,
 } from './run-store/index.js';
 import { RunWriter } from './run-writer.js';
