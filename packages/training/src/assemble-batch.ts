@@ -47,7 +47,7 @@ export function preprocessingDifferences(
   const differ = (what: string, cached: unknown, model: unknown) => {
     if (cached !== model) differences.push(`${what}: cache has ${cached ?? 'none'}, model reads ${model}`);
   };
-  differ('frame rate (fps)', meta.fps, spec.frameRate);
+  differ('frame rate (fps)', meta.fps, spec.fps);
   if (spec.audio) {
     if (!meta.arrays.audio) differences.push('audio: cache has no audio, model reads audio');
     else {

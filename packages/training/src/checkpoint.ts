@@ -6,10 +6,10 @@
 import { randomUUID } from 'node:crypto';
 import { mkdir, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
+import { syncFolder, writeFileAtomic } from '@mtl/common';
 import type { StrategyState } from '@mtl/dynamic-loss';
 import { encodeCheckpoint, type MultitaskModel, readCheckpoint, restoreWeights } from '@mtl/models';
 import * as tf from '@tensorflow/tfjs-core';
-import { writeFileAtomic } from './files.js';
 
 export const TRAINING_STATE_FORMAT = 'mtl-training-state/1';
 const STATE_FILE = 'training-state.json';
@@ -88,6 +88,7 @@ export async function saveTrainingCheckpoint(dir: string, checkpoint: TrainingCh
       },
     );
     await rename(staging, target);
+    await syncFolder(path.dirname(target));
     if (hadPrevious) await rm(retired, { recursive: true, force: true });
   } catch (error) {
     await rm(staging, { recursive: true, force: true });

@@ -1,7 +1,7 @@
 import { closeSync, fdatasyncSync, openSync, writeSync } from 'node:fs';
 import { mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { writeFileAtomic } from './files.js';
+import { writeFileAtomic } from '@mtl/common';
 import {
   type MetricsRecord,
   type PredictionRecord,

@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
+import { hashSeed } from '@mtl/common';
 import { createStrategy, restoreStrategy, trainStep, type WeightingStrategy } from '@mtl/dynamic-loss';
 import {
   createModel,
@@ -210,8 +211,9 @@ export async function resume(runDir: string, options: RunOptions = {}): Promise<
   return runSession(dir, config, last, options, []);
 }
 
+/** Dropout's seed of a step: the same mask for every forward pass of that step, a new one each step. */
 function dropoutSeed(seed: number, step: number): number {
-  return (Math.imul(seed + 1, 0x85ebca6b) + step) >>> 0;
+  return hashSeed(seed, `dropout step ${step}`);
 }
 
 /** Mean softmax cross-entropy per task of a batch's logits. */
@@ -334,7 +336,7 @@ async function runSession(
     }
     loaders = await createLoaders(config, model);
     const variables = model.trainableVariables();
-    const { shared } = model.variables();
+    const { shared, lastSharedLayer } = model.variables();
     await writer.writeSummary(summary('running'));
 
     let stoppedEarly = false;
@@ -356,6 +358,7 @@ async function runSession(
               optimizer,
               variables,
               shared,
+              lastSharedLayer,
               ...(settings.clipNorm !== null && { clipNorm: settings.clipNorm }),
               computeLosses: () =>
                 taskLosses(
