@@ -77,6 +77,9 @@ export async function assembleBatch(request: AssembleRequest): Promise<Assembled
       const differences = preprocessingDifferences(read.meta, spec);
       if (differences.length > 0)
         throw new Error(`cached preprocessing differs from the model: ${differences.join('; ')}`);
+      // A NaN in the data would surface as a NaN loss steps later, far from its cause.
+      const bad = spec.audio && read.audio ? read.audio.findIndex((v) => !Number.isFinite(v)) : -1;
+      if (bad >= 0) throw new Error(`audio sample ${bad} is ${read.audio![bad]} (not finite)`);
       loaded.push(read);
     } catch (error) {
       skipped.push({ clipId: clip.id, reason: (error as Error).message });

@@ -10,6 +10,7 @@ import { syncFolder, writeFileAtomic } from '@mtl/common';
 import type { StrategyState } from '@mtl/dynamic-loss';
 import { encodeCheckpoint, type MultitaskModel, readCheckpoint, restoreWeights } from '@mtl/models';
 import * as tf from '@tensorflow/tfjs-core';
+import type { GuardedAdam } from './guarded-adam.js';
 
 export const TRAINING_STATE_FORMAT = 'mtl-training-state/1';
 const STATE_FILE = 'training-state.json';
@@ -36,18 +37,12 @@ interface StateFile {
   format: typeof TRAINING_STATE_FORMAT;
   loop: LoopState;
   strategy: StrategyState;
-  optimizer: { specs: tf.io.WeightsManifestEntry[]; accumulators: { beta1: number; beta2: number } };
-}
-
-/** tfjs's Adam keeps beta^t in variables it builds by repeated products; setWeights recomputes them with pow, which differs in the last bits. */
-interface AdamInternals {
-  accBeta1: tf.Variable;
-  accBeta2: tf.Variable;
+  optimizer: { specs: tf.io.WeightsManifestEntry[]; betaPowers: { beta1: number; beta2: number } };
 }
 
 export interface TrainingCheckpoint {
   model: MultitaskModel;
-  optimizer: tf.Optimizer;
+  optimizer: GuardedAdam;
   strategyState: StrategyState;
   loop: LoopState;
 }
@@ -64,14 +59,13 @@ export async function saveTrainingCheckpoint(dir: string, checkpoint: TrainingCh
     const encoded = await tf.io.encodeWeights(optimizerWeights);
     // The first entry is the step count, a fresh scalar; the rest are the optimiser's own variables.
     optimizerWeights[0]?.tensor.dispose();
-    const adam = checkpoint.optimizer as unknown as AdamInternals;
     const state: StateFile = {
       format: TRAINING_STATE_FORMAT,
       loop: checkpoint.loop,
       strategy: checkpoint.strategyState,
       optimizer: {
         specs: encoded.specs,
-        accumulators: { beta1: adam.accBeta1.dataSync()[0]!, beta2: adam.accBeta2.dataSync()[0]! },
+        betaPowers: checkpoint.optimizer.betaPowers(),
       },
     };
     const weightsFile = modelJson.weightsManifest[0]!.paths[0]!;
@@ -134,7 +128,7 @@ export interface LoadedState {
 export async function loadTrainingCheckpoint(
   dir: string,
   model: MultitaskModel,
-  optimizer: tf.Optimizer | undefined,
+  optimizer: GuardedAdam | undefined,
 ): Promise<LoadedState> {
   const found = await findCheckpoint(dir);
   if (!found) throw new Error(`checkpoint: no complete checkpoint in '${dir}'`);
@@ -152,11 +146,7 @@ export async function loadTrainingCheckpoint(
     // Moments are matched by position: the trainer always passes the model's variables in one order.
     await optimizer.setWeights(state.optimizer.specs.map((spec) => ({ name: spec.name, tensor: named[spec.name]! })));
     tf.dispose(Object.values(named));
-    const adam = optimizer as unknown as AdamInternals;
-    tf.tidy(() => {
-      adam.accBeta1.assign(tf.scalar(state.optimizer.accumulators.beta1));
-      adam.accBeta2.assign(tf.scalar(state.optimizer.accumulators.beta2));
-    });
+    optimizer.setBetaPowers(state.optimizer.betaPowers);
   }
   return { loop: state.loop, strategy: state.strategy };
 }

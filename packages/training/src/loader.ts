@@ -189,7 +189,7 @@ export class ClipLoader {
   }
 }
 
-/** The global mean and deviation of the clips' audio (the training split's, for normalisation). */
+/** The global mean and deviation of the clips' audio (the training split's, for normalisation), over the clips that load. */
 export async function computeAudioStats(
   cacheDir: string,
   clips: readonly ClipRef[],
@@ -197,8 +197,9 @@ export async function computeAudioStats(
   const cache = new ClipCache(cacheDir);
   const accumulator = new AudioStatsAccumulator();
   for (const clip of clips) {
+    // Clips the loader will skip (unreadable, non-finite samples) must not skew the statistics either.
     const { audio } = await cache.read(clip.key).catch(() => ({ audio: undefined }));
-    if (audio) accumulator.add(audio);
+    if (audio?.every(Number.isFinite)) accumulator.add(audio);
   }
   const { mean, std } = accumulator.stats();
   return { mean, std };

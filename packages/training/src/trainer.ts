@@ -14,6 +14,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { findCheckpoint, type LoopState, loadTrainingCheckpoint, saveTrainingCheckpoint } from './checkpoint.js';
 import { prepareData, type SplitChoice } from './data.js';
 import { evalRecord, evaluateLoader, runClips } from './evaluate.js';
+import { GuardedAdam, NonFiniteGradients, nonFiniteGradients } from './guarded-adam.js';
 import { ClipLoader, computeAudioStats, type LoaderClip } from './loader.js';
 import {
   type EvalRecord,
@@ -93,20 +94,45 @@ export interface RunResult {
   resumeCommand?: string;
 }
 
-/** A NaN or infinite loss or parameter, caught at the step that produced it. */
+/** A NaN or infinite loss or gradient, caught at the step that produced it, before the update. */
 export class NonFiniteError extends Error {
   constructor(
     readonly step: number,
     readonly epoch: number,
+    /** The tasks whose own loss, or whose loss's gradient, is not finite. */
     readonly tasks: string[],
     readonly clipIds: string[],
-    what: string,
+    /** `loss`, or `gradient` with the parameters (model paths) whose gradient is not finite. */
+    readonly what: 'loss' | 'gradient',
+    readonly parameters: string[] = [],
   ) {
     super(
-      `non-finite ${what} at step ${step} (epoch ${epoch}), task ${tasks.join(', ')}, batch clips ${clipIds.join(', ')}; checkpoints 'last' and 'best' keep the last good state`,
+      `non-finite ${what} at step ${step} (epoch ${epoch}), task ${tasks.join(', ')}, batch clips ${clipIds.join(', ')}${parameters.length > 0 ? `; parameters ${parameters.slice(0, 5).join(', ')}${parameters.length > 5 ? ` and ${parameters.length - 5} more` : ''}` : ''}; nothing was updated, checkpoints 'last' and 'best' keep the last good state`,
     );
     this.name = 'NonFiniteError';
   }
+}
+
+/**
+ * Which tasks broke a step: each task's own loss and its gradient, on the same batch with
+ * the same dropout, with the parameters as they were (the guarded optimiser refused the update).
+ */
+function diagnoseNonFinite(
+  computeLosses: () => Record<string, tf.Scalar>,
+  tasks: readonly string[],
+  variables: tf.Variable[],
+): { what: 'loss' | 'gradient'; tasks: string[] } {
+  const lossTasks: string[] = [];
+  const gradientTasks: string[] = [];
+  for (const task of tasks) {
+    const { value, grads } = tf.variableGrads(() => computeLosses()[task]!, variables);
+    if (!Number.isFinite(value.dataSync()[0]!)) lossTasks.push(task);
+    else if (nonFiniteGradients(grads).length > 0) gradientTasks.push(task);
+    tf.dispose([value, ...Object.values(grads)]);
+  }
+  if (lossTasks.length > 0) return { what: 'loss', tasks: lossTasks };
+  // Non-finite only in the combination (a strategy's own variables): every task shares the blame.
+  return { what: 'gradient', tasks: gradientTasks.length > 0 ? gradientTasks : [...tasks] };
 }
 
 /** The learning rate of a 1-based epoch. */
@@ -231,11 +257,6 @@ function taskLosses(
   );
 }
 
-/** The sum of |w| over variables: NaN or Infinity when any value is. */
-function parametersFinite(variables: readonly tf.Variable[]): boolean {
-  return Number.isFinite(tf.tidy(() => tf.addN(variables.map((v) => tf.sum(tf.abs(v)))).dataSync()[0]!));
-}
-
 interface Loaders {
   train: ClipLoader;
   validation: ClipLoader | undefined;
@@ -278,7 +299,7 @@ async function runSession(
   const tasks = config.tasks.map((t) => t.name);
   const metric = selectMetric(settings.selectMetric, tasks);
   const model = createModel(config.model.config as never);
-  const optimizer = tf.train.adam(settings.lr);
+  const optimizer = new GuardedAdam(settings.lr);
   let strategy: WeightingStrategy = createStrategy(config.weighting.method, { ...config.weighting.options, tasks });
   let loop: LoopState = {
     position: { epoch: 1, batch: 0 },
@@ -337,14 +358,14 @@ async function runSession(
     loaders = await createLoaders(config, model);
     const variables = model.trainableVariables();
     const { shared, lastSharedLayer } = model.variables();
+    const paths = new Map(model.allVariables().map(({ path, variable }) => [variable.name, path]));
     await writer.writeSummary(summary('running'));
 
     let stoppedEarly = false;
     while (loop.position.epoch <= settings.epochs && !stoppedEarly) {
       const epoch = loop.position.epoch;
       const lr = learningRate(settings, epoch);
-      // tfjs's Adam reads its learning rate from this field at every update.
-      (optimizer as unknown as { learningRate: number }).learningRate = lr;
+      optimizer.setLearningRate(lr);
       const batches = loaders.train.batchesPerEpoch;
       let stepStarted = performance.now();
       for await (const batch of loaders.train.epoch(epoch, loop.position.batch)) {
@@ -353,26 +374,33 @@ async function runSession(
           if (batch.inputs) {
             const inputs = batch.inputs;
             const step = loop.step + 1;
-            const result = trainStep({
-              strategy,
-              optimizer,
-              variables,
-              shared,
-              lastSharedLayer,
-              ...(settings.clipNorm !== null && { clipNorm: settings.clipNorm }),
-              computeLosses: () =>
-                taskLosses(
-                  model.forward(inputs, { training: true, seed: dropoutSeed(loop.seed, step) }),
-                  batch.labels,
-                  tasks,
-                ),
-            });
-            const bad = tasks.filter((t) => !Number.isFinite(result.losses[t]!));
-            if (bad.length > 0 || !Number.isFinite(result.loss)) {
-              throw new NonFiniteError(step, epoch, bad.length > 0 ? bad : tasks, batch.clipIds, 'loss');
+            const computeLosses = () =>
+              taskLosses(
+                model.forward(inputs, { training: true, seed: dropoutSeed(loop.seed, step) }),
+                batch.labels,
+                tasks,
+              );
+            let result: ReturnType<typeof trainStep>;
+            try {
+              result = trainStep({
+                strategy,
+                optimizer,
+                variables,
+                shared,
+                lastSharedLayer,
+                ...(settings.clipNorm !== null && { clipNorm: settings.clipNorm }),
+                computeLosses,
+              });
+            } catch (error) {
+              if (!(error instanceof NonFiniteGradients)) throw error;
+              const found = diagnoseNonFinite(computeLosses, tasks, variables);
+              const parameters = error.variables.map((name) => paths.get(name) ?? name);
+              throw new NonFiniteError(step, epoch, found.tasks, batch.clipIds, found.what, parameters);
             }
-            if (!parametersFinite(variables)) {
-              throw new NonFiniteError(step, epoch, tasks, batch.clipIds, 'gradient (parameters after the update)');
+            const bad = tasks.filter((t) => !Number.isFinite(result.losses[t]!));
+            // A finite gradient of a non-finite loss (a strategy that zeroes a task's weight): not a step to keep either.
+            if (bad.length > 0 || !Number.isFinite(result.loss)) {
+              throw new NonFiniteError(step, epoch, bad.length > 0 ? bad : [...tasks], batch.clipIds, 'loss');
             }
             loop.step = step;
             for (const task of tasks) loop.epochLosses.sums[task]! += result.losses[task]!;
