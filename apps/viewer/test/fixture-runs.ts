@@ -154,7 +154,9 @@ export function runRecords(spec: FixtureRunSpec): (StepRecord | EvalRecord)[] {
       const progress = step / (epochs * perEpoch);
       const emotion = round(1.4 * Math.exp(-2 * progress) + 0.05 * random.uniform(0, 1));
       const gender = round(0.7 * Math.exp(-3 * progress) + 0.03 * random.uniform(0, 1));
-      const wE = round(1 + 0.4 * progress);
+      // Uniform weighting keeps 1:1; the dynamic weights drift towards emotion.
+      const dynamic = (spec.weighting ?? 'dynamic') === 'dynamic';
+      const wE = dynamic ? round(1 + 0.4 * progress) : 1;
       const wG = round(2 - wE);
       records.push({
         kind: 'step',
@@ -171,7 +173,8 @@ export function runRecords(spec: FixtureRunSpec): (StepRecord | EvalRecord)[] {
     }
     const last = records.at(-1) as StepRecord;
     for (const split of ['validation', 'test'] as const) {
-      const ua = round(0.25 + 0.5 * (epoch / epochs) * (split === 'test' ? 0.9 : 1));
+      const bonus = (spec.weighting ?? 'dynamic') === 'dynamic' ? 0.03 : 0;
+      const ua = round(0.25 + (0.5 + bonus) * (epoch / epochs) * (split === 'test' ? 0.9 : 1));
       records.push({
         kind: 'eval',
         step,
