@@ -134,7 +134,12 @@ export async function prepareData(
   const preprocessing = preprocessingFor(options.preset, options.modal, crop);
   const problems: DataProblem[] = manifest.skipped
     .filter((item) => item.kind !== 'known-broken')
-    .map((item) => ({ stage: 'load', path: item.path, reason: item.reason, ...(item.id ? { id: item.id } : {}) }));
+    .map((item) => ({
+      stage: 'load',
+      path: resolve(manifest.root, item.path),
+      reason: item.reason,
+      ...(item.id ? { id: item.id } : {}),
+    }));
   const clips = manifest.entries.map((entry) => mediaClip(manifest, entry));
   context.log(
     `prepare: ${corpus} at ${root}: ${clips.length} clips to preprocess${problems.length > 0 ? `, ${problems.length} unusable files` : ''} (${options.preset} preset: ${preprocessing.fps} frames/s, crop ${crop})`,
