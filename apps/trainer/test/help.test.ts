@@ -1,4 +1,3 @@
-import { describeStrategies } from '@mtl/dynamic-loss';
 import { describe, expect, it } from 'vitest';
 import { runCli } from './cli.js';
 

@@ -41,7 +41,7 @@ export const modelInfoCommand = defineCommand({
       const p = cost.parameters;
       const f = cost.flopsPerSecond;
       return [
-        `${options.preset} preset, ${options.modal} (${config.frameRate} frames/s, tasks ${tasks.map((t) => `${t.name} ${t.classes}`).join(', ')})`,
+        `${options.preset} preset, ${options.modal} (${config.fps} frames/s, tasks ${tasks.map((t) => `${t.name} ${t.classes}`).join(', ')})`,
         `parameters  ${fmt(p.total)} trainable: shared ${fmt(p.shared)} (audio ${fmt(p.audio)}, video ${fmt(p.video)}, fusion ${fmt(p.fusion)}), heads ${fmt(p.heads)}${p.frozen > 0 ? `; frozen ${fmt(p.frozen)}` : ''}`,
         `FLOPs/s     ${sci(f.total)} forward per second of input (audio ${sci(f.audio)}, video ${sci(f.video)}, fusion ${sci(f.fusion)})`,
         `video       ${sci(cost.videoFlopsPerFrame)} FLOPs per frame; heads ${fmt(cost.headFlopsPerClip)} FLOPs per clip`,

@@ -1,8 +1,18 @@
 import { stat } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
-import { CORPUS_NAMES, CorpusError, type CorpusName, detectCorpus, loadCorpus, writeManifest } from '@mtl/datasets';
-import { preprocess } from '@mtl/media';
+import {
+  CORPUS_NAMES,
+  CorpusError,
+  type CorpusName,
+  detectCorpus,
+  loadCorpus,
+  type Manifest,
+  toMediaClip,
+  writeManifest,
+} from '@mtl/datasets';
+import { type PreprocessOptions, preprocess } from '@mtl/media';
+import { type PresetName, presetConfig } from '@mtl/models';
 import { defineCommand, type RunContext } from '../command.js';
 import { CliError, EXIT, type ExitCode, usageError } from '../errors.js';
 import { choice, flag, integer, path, required, text } from '../option-types.js';
@@ -10,12 +20,9 @@ import {
   CROP_MODES,
   type CropMode,
   type DataProblem,
-  defaultCrop,
-  mediaClip,
   PREPARED_FILE,
   type PreparedData,
-  preprocessingFor,
-  writeJsonAtomic,
+  writeJson,
 } from '../prepared-data.js';
 
 export const prepareOptions = {
@@ -63,6 +70,32 @@ export interface PrepareResult {
   exitCode: ExitCode;
 }
 
+/**
+ * The clips' preprocessing: what @mtl/training's data preparation gives the preset's model
+ * inputs (so that `train` finds every clip in the cache under the same key): the preset's
+ * frame rate, sample rate and frame size, the paper's 6 s cap, video whenever the corpus
+ * has it (one cache serves audio, video and multi runs), cropped to the manifest's face
+ * boxes where it has them, else whole, unless --crop says otherwise.
+ */
+function preprocessingOf(preset: PresetName, manifest: Manifest, crop: CropMode | undefined): PreprocessOptions {
+  const model = presetConfig(preset, { modal: 'multi', tasks: [{ name: 'emotion', classes: 4 }] });
+  const faceBoxes = manifest.entries.some((entry) => entry.video?.crop !== undefined);
+  const mode = crop ?? (faceBoxes ? 'fixed' : 'full');
+  return {
+    fps: model.fps,
+    maxSeconds: 6,
+    remainder: 'drop',
+    audio: { sampleRate: model.audio.sampleRate, channel: 'mix' },
+    video: manifest.entries.some((entry) => entry.video !== undefined)
+      ? {
+          size: model.video.frameSize,
+          color: model.video.channels === 3 ? 'rgb' : 'grey',
+          crop: mode === 'detect' ? { mode, detector: 'tiny' } : { mode },
+        }
+      : false,
+  };
+}
+
 async function isFolder(dir: string): Promise<boolean> {
   return stat(dir).then(
     (s) => s.isDirectory(),
@@ -100,7 +133,7 @@ export async function prepareData(
       `${root} holds no corpus this tool knows: expected IEMOCAP (Session1..5), RAVDESS (Actor_NN folders), CREMA-D (VideoDemographics.csv) or a synthetic corpus (labels.csv + corpus.json); see README "Real corpora", or pass --corpus`,
     );
   }
-  const crop = options.crop ?? defaultCrop(corpus);
+  const crop = options.crop;
   if (crop === 'fixed' && corpus !== 'iemocap') {
     throw usageError(
       `--crop fixed needs a face box per clip, which only IEMOCAP's loader gives (the paper's boxes); use --crop detect or --crop full for ${corpus}`,
@@ -131,7 +164,7 @@ export async function prepareData(
 
   const out = resolve(options.out);
   const cacheDir = join(out, 'cache');
-  const preprocessing = preprocessingFor(options.preset, options.modal, crop);
+  const preprocessing = preprocessingOf(options.preset, manifest, crop);
   const problems: DataProblem[] = manifest.skipped
     .filter((item) => item.kind !== 'known-broken')
     .map((item) => ({
@@ -140,9 +173,9 @@ export async function prepareData(
       reason: item.reason,
       ...(item.id ? { id: item.id } : {}),
     }));
-  const clips = manifest.entries.map((entry) => mediaClip(manifest, entry));
+  const clips = manifest.entries.map((entry) => toMediaClip(manifest, entry));
   context.log(
-    `prepare: ${corpus} at ${root}: ${clips.length} clips to preprocess${problems.length > 0 ? `, ${problems.length} unusable files` : ''} (${options.preset} preset: ${preprocessing.fps} frames/s, crop ${crop})`,
+    `prepare: ${corpus} at ${root}: ${clips.length} clips to preprocess${problems.length > 0 ? `, ${problems.length} unusable files` : ''} (${options.preset} preset: ${preprocessing.fps} frames/s${preprocessing.video ? `, face crop ${preprocessing.video.crop.mode}` : ''})`,
   );
   const bar = context.progress('prepare', clips.length);
   let result: Awaited<ReturnType<typeof preprocess>>;
@@ -177,7 +210,7 @@ export async function prepareData(
   };
   if (usable.entries.length > 0) {
     await writeManifest(data.manifest, usable);
-    await writeJsonAtomic(join(out, PREPARED_FILE), data);
+    await writeJson(join(out, PREPARED_FILE), data);
   }
   const cached = result.succeeded.filter((s) => s.cached).length;
   const exitCode = usable.entries.length === 0 ? EXIT.failed : problems.length > 0 ? EXIT.partial : EXIT.ok;
