@@ -1,15 +1,10 @@
+import { SeededRandom } from '@mtl/common';
 import * as tf from '@tensorflow/tfjs-core';
 
-/** A small deterministic generator (mulberry32), so every case is reproducible. */
+/** Uniform draws in (0, 1) from the repo's seeded generator, so every case is reproducible. */
 export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const random = new SeededRandom(seed);
+  return () => random.next();
 }
 
 export function randomInt(rand: () => number, lo: number, hi: number): number {

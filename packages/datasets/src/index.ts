@@ -16,7 +16,6 @@ export {
   type AudioSource,
   CORPUS_NAMES,
   type CorpusName,
-  type CropBox,
   type EmotionLabel,
   GENDER_CLASSES,
   type Gender,
@@ -34,9 +33,9 @@ export {
   writeManifest,
 } from './manifest.js';
 export { CorpusError, type LoadOptions, type Modality } from './manifest-builder.js';
+export { toMediaClip } from './media-clip.js';
 export { checkMediaFile, type MediaProblem } from './media-file.js';
 export { loadRavdess, type RavdessOptions } from './ravdess.js';
-export { createRandom, type SeededRandom } from './seeded-random.js';
 export {
   leaveOneSessionOut,
   randomSplit,

@@ -1,5 +1,7 @@
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { dirname, isAbsolute, join } from 'node:path';
+import { writeFileAtomic } from '@mtl/common';
+import type { Box } from '@mtl/media';
 
 /** Gender classes in index order (the paper's convention: female=0, male=1). */
 export const GENDER_CLASSES = ['female', 'male'] as const;
@@ -12,14 +14,6 @@ export type CorpusName = (typeof CORPUS_NAMES)[number];
 export interface TimeRange {
   start: number;
   end: number;
-}
-
-/** A pixel box in the source video frame. */
-export interface CropBox {
-  x: number;
-  y: number;
-  width: number;
-  height: number;
 }
 
 export interface AudioSource {
@@ -36,8 +30,8 @@ export interface VideoSource {
   path: string;
   /** Cut this range out of the file; absent means the whole file is the clip. */
   range?: TimeRange;
-  /** Crop the speaker out of a multi-person frame. */
-  crop?: CropBox;
+  /** Crop the speaker out of a multi-person frame (pixels of the source frame). */
+  crop?: Box;
 }
 
 export interface EmotionLabel {
@@ -270,9 +264,7 @@ export function mediaPath(manifest: Pick<Manifest, 'root'>, source: AudioSource 
 export async function writeManifest(file: string, manifest: Manifest): Promise<void> {
   validateManifest(manifest, file);
   await mkdir(dirname(file), { recursive: true });
-  const temporary = `${file}.${process.pid}.${Date.now()}.tmp`;
-  await writeFile(temporary, `${JSON.stringify(manifest, null, 1)}\n`);
-  await rename(temporary, file);
+  await writeFileAtomic(file, `${JSON.stringify(manifest, null, 1)}\n`);
 }
 
 /** Reads and validates a manifest file; errors name the file. */

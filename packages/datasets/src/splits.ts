@@ -1,5 +1,5 @@
+import { SeededRandom } from '@mtl/common';
 import type { CorpusName, Gender, Manifest } from './manifest.js';
-import { createRandom, type SeededRandom } from './seeded-random.js';
 
 /** One train/validation/test partition of a manifest's clips (ids, sorted). */
 export interface SplitFold {
@@ -127,7 +127,7 @@ export function leaveOneSessionOut(manifest: Manifest, options: SpeakerSplitOpti
     manifest,
     'leave-one-session-out',
     seed,
-    foldsFromGroups(manifest, groups, createRandom(seed), options.validationSpeakersPerGender ?? 1),
+    foldsFromGroups(manifest, groups, new SeededRandom(seed), options.validationSpeakersPerGender ?? 1),
   );
 }
 
@@ -151,7 +151,7 @@ export function ravdessActorFolds(
     manifest,
     'actor-folds',
     seed,
-    foldsFromGroups(manifest, groups, createRandom(seed), options.validationSpeakersPerGender ?? 1),
+    foldsFromGroups(manifest, groups, new SeededRandom(seed), options.validationSpeakersPerGender ?? 1),
   );
 }
 
@@ -168,7 +168,7 @@ export function speakerFolds(manifest: Manifest, options: SpeakerSplitOptions & 
       `option folds: expected a whole number from 2 to the number of speakers (${genders.size}), got ${k}`,
     );
   }
-  const random = createRandom(seed);
+  const random = new SeededRandom(seed);
   const dealt = (['female', 'male'] as const).flatMap((g) =>
     random.shuffle(sorted([...genders.keys()].filter((s) => genders.get(s) === g))),
   );
@@ -202,7 +202,7 @@ export function randomSplit(
     );
   }
   if (manifest.entries.length === 0) throw new Error('manifest: has no clips to split');
-  const ids = createRandom(seed).shuffle(sorted(manifest.entries.map((e) => e.id)));
+  const ids = new SeededRandom(seed).shuffle(sorted(manifest.entries.map((e) => e.id)));
   const trainEnd = Math.round(ids.length * fractions[0]);
   const validationEnd = Math.round(ids.length * (fractions[0] + fractions[1]));
   const speakerOf = new Map(manifest.entries.map((e) => [e.id, e.speaker]));

@@ -1,7 +1,8 @@
-import { createHash, randomUUID } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
+import { writeFileAtomic } from '@mtl/common';
 import type { MediaClip, PreprocessedClip, PreprocessOptions } from './preprocess-clip.js';
 
 /** Bumped when the stored layout or the preprocessing code changes what a key stands for. */
@@ -32,18 +33,6 @@ async function sha256File(path: string): Promise<string> {
   const hash = createHash('sha256');
   for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
   return hash.digest('hex');
-}
-
-/** Writes through a temporary file and a rename, so readers never see half a file. */
-async function writeAtomic(path: string, data: string | Uint8Array): Promise<void> {
-  const temporary = `${path}.${process.pid}.${randomUUID()}.tmp`;
-  try {
-    await writeFile(temporary, data);
-    await rename(temporary, path);
-  } catch (error) {
-    await rm(temporary, { force: true });
-    throw error;
-  }
 }
 
 /**
@@ -119,8 +108,8 @@ export class ClipCache {
       createdAt: new Date().toISOString(),
     };
     await mkdir(join(this.dir, 'clips', key.slice(0, 2)), { recursive: true });
-    await writeAtomic(this.file(key, 'bin'), data);
-    await writeAtomic(this.file(key, 'json'), `${JSON.stringify(meta, null, 1)}\n`);
+    await writeFileAtomic(this.file(key, 'bin'), data);
+    await writeFileAtomic(this.file(key, 'json'), `${JSON.stringify(meta, null, 1)}\n`);
     return meta;
   }
 
@@ -174,7 +163,7 @@ export class ClipCache {
       };
     }
     await mkdir(this.dir, { recursive: true });
-    await writeAtomic(join(this.dir, 'index.json'), `${JSON.stringify(index, null, 1)}\n`);
+    await writeFileAtomic(join(this.dir, 'index.json'), `${JSON.stringify(index, null, 1)}\n`);
     return index;
   }
 

@@ -1,3 +1,4 @@
+export { samplesPerFrame } from '@mtl/common';
 export {
   type AudioNormalization,
   type AudioStats,
@@ -26,7 +27,7 @@ export {
 } from './face-detector.js';
 export { buildFaceTrack, type FaceTrack, type FaceTrackOptions } from './face-track.js';
 export { type FfmpegBinaries, type FfmpegSource, findFfmpeg } from './ffmpeg-binary.js';
-export { audioFrameCount, type FrameRemainder, fitToFrames, samplesPerFrame } from './frame-alignment.js';
+export { audioFrameCount, type FrameRemainder, fitToFrames } from './frame-alignment.js';
 export {
   type PreprocessFailure,
   type PreprocessProgress,

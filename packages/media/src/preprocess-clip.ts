@@ -1,8 +1,9 @@
+import { samplesPerFrame } from '@mtl/common';
 import type { Box, ColorMode } from './crop-resize.js';
 import { decodeAudio } from './decode-audio.js';
 import { type CropOptions, type DecodedVideo, decodeVideo, decodeVideoCuts, type FaceReport } from './decode-video.js';
 import type { FfmpegBinaries } from './ffmpeg-binary.js';
-import { audioFrameCount, type FrameRemainder, fitToFrames, samplesPerFrame } from './frame-alignment.js';
+import { audioFrameCount, type FrameRemainder, fitToFrames } from './frame-alignment.js';
 
 /** One clip to preprocess: an entry of a corpus manifest. */
 export interface MediaClip {
@@ -13,6 +14,11 @@ export interface MediaClip {
   /** Cut of the files, in seconds (IEMOCAP utterances inside whole-dialog files). */
   start?: number;
   end?: number;
+  /**
+   * The audio's own cut, when it differs from `start`/`end`: IEMOCAP's utterance WAV is
+   * read whole (`{}`) next to its cut of the dialog video.
+   */
+  audioRange?: { start?: number; end?: number };
   /** Audio channel of this clip's speaker; overrides `audio.channel`. */
   channel?: number | 'mix';
   /** Face box of this clip: the crop in `fixed` mode, the search region in `detect` mode. */
@@ -138,6 +144,7 @@ async function assembleClip(
     settings.audio
       ? decodeAudio(audioPath!, {
           ...range,
+          ...(clip.audioRange && { start: clip.audioRange.start, end: clip.audioRange.end }),
           sampleRate: settings.audio.sampleRate,
           channel: clip.channel ?? settings.audio.channel,
         })

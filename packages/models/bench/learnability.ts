@@ -4,8 +4,9 @@
 // heads must work. Not the synthetic
 // corpus of @mtl/datasets: a check of the model alone. `pnpm bench:learn [steps]`.
 import { initBackend } from '@mtl/backend';
+import { SeededRandom } from '@mtl/common';
 import * as tf from '@tensorflow/tfjs-core';
-import { createModel, type MultitaskModel, presetConfig, seededRandom } from '../src/index.js';
+import { createModel, type MultitaskModel, presetConfig } from '../src/index.js';
 
 const steps = Number(process.argv[2] ?? 150);
 await initBackend({ backend: 'wasm' });
@@ -18,7 +19,7 @@ const { samplesPerFrame, sampleRate, frameSize, channels } = model.inputSpec;
 const maxFrames = 30;
 
 function makeBatch(size: number, seed: number) {
-  const random = seededRandom(seed);
+  const random = new SeededRandom(seed);
   const audio = new Float32Array(size * maxFrames * samplesPerFrame);
   const video = new Float32Array(size * maxFrames * frameSize * frameSize * channels);
   const lengths: number[] = [];

@@ -32,7 +32,7 @@ const config = presetConfig(preset as PresetName, {
 const cost = modelCost(config);
 const model = createModel(config);
 const spec = model.inputSpec;
-const frames = Math.round(seconds * spec.frameRate);
+const frames = Math.round(seconds * spec.fps);
 const lengths = Array.from({ length: batch }, (_, i) =>
   Math.max(1, Math.round(frames * (0.6 + (0.4 * i) / Math.max(1, batch - 1)))),
 );

@@ -1,3 +1,4 @@
+import { syncFolder, writeFileAtomic } from '@mtl/common';
 import * as tf from '@tensorflow/tfjs-core';
 import { encodeCheckpoint, modelFromArtifacts, WEIGHTS_FILE } from './checkpoint.js';
 import type { CreateModelOptions, MultitaskModel } from './networks/multitask-model.js';
@@ -6,9 +7,9 @@ import type { CreateModelOptions, MultitaskModel } from './networks/multitask-mo
 const nodeModules = async () => ({ fs: await import('node:fs/promises'), path: await import('node:path') });
 
 /**
- * Writes `dir/model.json` and `dir/weights.bin` atomically: both go to a sibling staging
- * folder that then replaces `dir`, so a reader sees the old checkpoint or the new one,
- * never a mix.
+ * Writes `dir/model.json` and `dir/weights.bin` atomically: both go (each flushed to disk)
+ * to a sibling staging folder that then replaces `dir`, so a reader sees the old
+ * checkpoint or the new one, never a mix.
  */
 export async function saveCheckpoint(model: MultitaskModel, dir: string): Promise<void> {
   const { fs, path } = await nodeModules();
@@ -20,8 +21,8 @@ export async function saveCheckpoint(model: MultitaskModel, dir: string): Promis
   await fs.mkdir(path.dirname(target), { recursive: true });
   try {
     await fs.mkdir(staging);
-    await fs.writeFile(path.join(staging, WEIGHTS_FILE), new Uint8Array(weightData));
-    await fs.writeFile(path.join(staging, 'model.json'), `${JSON.stringify(modelJson, null, 2)}\n`);
+    await writeFileAtomic(path.join(staging, WEIGHTS_FILE), new Uint8Array(weightData));
+    await writeFileAtomic(path.join(staging, 'model.json'), `${JSON.stringify(modelJson, null, 2)}\n`);
     const hadPrevious = await fs.rename(target, retired).then(
       () => true,
       (error: NodeJS.ErrnoException) => {
@@ -30,6 +31,7 @@ export async function saveCheckpoint(model: MultitaskModel, dir: string): Promis
       },
     );
     await fs.rename(staging, target);
+    await syncFolder(path.dirname(target));
     if (hadPrevious) await fs.rm(retired, { recursive: true, force: true });
   } catch (error) {
     await fs.rm(staging, { recursive: true, force: true });

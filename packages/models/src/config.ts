@@ -1,3 +1,4 @@
+import { samplesPerFrame } from '@mtl/common';
 import type { ResidualBlockKind } from './layers/residual-block.js';
 
 /** Which branches feed the fusion LSTM. */
@@ -78,8 +79,8 @@ export interface ModelConfig {
   preset: string;
   modal: Modal;
   tasks: TaskSpec[];
-  /** Steps per second: one video frame and one audio chunk per step. */
-  frameRate: number;
+  /** Frames per second: one video frame and one audio chunk per step. */
+  fps: number;
   audio: AudioNetConfig;
   video: VideoNetConfig;
   fusion: FusionConfig;
@@ -114,16 +115,13 @@ function list<T>(value: T[] | undefined, path: string, allowEmpty: boolean): T[]
   return value;
 }
 
-/** Waveform samples per frame: sampleRate / frameRate, which must be whole. */
-export function samplesPerFrame(config: ModelConfig): number {
-  const samples = config.audio.sampleRate / config.frameRate;
-  if (!Number.isInteger(samples)) {
-    fail(
-      'audio.sampleRate',
-      `${config.audio.sampleRate} Hz is not a whole number of samples per frame at ${config.frameRate} frames/s`,
-    );
+/** Waveform samples per frame of a config: sampleRate / fps, which must be whole. */
+export function configSamplesPerFrame(config: ModelConfig): number {
+  try {
+    return samplesPerFrame(config.audio.sampleRate, config.fps);
+  } catch (error) {
+    fail('audio.sampleRate', (error as Error).message);
   }
-  return samples;
 }
 
 /**
@@ -146,14 +144,14 @@ export function validateConfig(config: ModelConfig): ModelConfig {
     if (positiveInteger(task.classes, `tasks[${i}].classes`) < 2)
       fail(`tasks[${i}].classes`, 'needs at least 2 classes');
   });
-  positiveInteger(config.frameRate, 'frameRate');
+  positiveInteger(config.fps, 'fps');
   if (!Number.isInteger(config.seed) || config.seed < 0) {
     fail('seed', `must be a non-negative integer, got ${JSON.stringify(config.seed)}`);
   }
 
   const audio = config.audio;
   positiveInteger(audio?.sampleRate, 'audio.sampleRate');
-  const frameSamples = samplesPerFrame(config);
+  const frameSamples = configSamplesPerFrame(config);
   let steps = frameSamples;
   let channels = 1;
   list(audio.layers, 'audio.layers', false).forEach((layer, i) => {

@@ -1,7 +1,7 @@
 import {
   type CnnVideoConfig,
+  configSamplesPerFrame,
   type ModelConfig,
-  samplesPerFrame,
   usesAudio,
   usesVideo,
   validateConfig,
@@ -30,7 +30,7 @@ export interface ModelCost {
     total: number;
     frozen: number;
   };
-  /** Forward FLOPs per second of input (per frameRate frames and sampleRate samples). */
+  /** Forward FLOPs per second of input (per fps frames and sampleRate samples). */
   flopsPerSecond: { audio: number; video: number; fusion: number; total: number };
   /** Forward FLOPs of the video encoder for one frame (0 when the modal has no video). */
   videoFlopsPerFrame: number;
@@ -110,14 +110,14 @@ function videoCost(config: ModelConfig): Tally & { frozen: number; features: num
 
 export function modelCost(config: ModelConfig): ModelCost {
   validateConfig(config);
-  const { fusion, frameRate } = config;
+  const { fusion, fps } = config;
   const audio = usesAudio(config.modal) ? audioCost(config) : { params: 0, macs: 0 };
   const videoFrame = videoCost(config);
   let audioFeatures = 0;
   if (usesAudio(config.modal)) {
     const downsampling = config.audio.layers.reduce((d, layer) => d * layer.stride * layer.pool, 1);
     const lastFilters = config.audio.layers[config.audio.layers.length - 1]!.filters;
-    audioFeatures = (samplesPerFrame(config) / downsampling) * (lastFilters / config.audio.channelPool);
+    audioFeatures = (configSamplesPerFrame(config) / downsampling) * (lastFilters / config.audio.channelPool);
   }
 
   const units = fusion.lstmUnits;
@@ -134,8 +134,8 @@ export function modelCost(config: ModelConfig): ModelCost {
 
   const flops = {
     audio: 2 * audio.macs,
-    video: 2 * videoFrame.macs * frameRate,
-    fusion: 2 * lstmMacsPerStep * frameRate,
+    video: 2 * videoFrame.macs * fps,
+    fusion: 2 * lstmMacsPerStep * fps,
   };
   const shared = audio.params + videoFrame.params + lstmParams;
   return {

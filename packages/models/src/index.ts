@@ -1,6 +1,7 @@
 // Registers every tfjs gradient, so that models built here train on any backend.
 import '@mtl/backend';
 
+export { samplesPerFrame } from '@mtl/common';
 export {
   CHECKPOINT_FORMAT,
   checkpointConfig,
@@ -21,7 +22,6 @@ export {
   type Modal,
   type ModelConfig,
   type ResNetStageSpec,
-  samplesPerFrame,
   type TaskSpec,
   VIDEO_ENCODERS,
   type VideoEncoderName,
@@ -65,5 +65,4 @@ export {
 } from './networks/multitask-model.js';
 export { VideoNet } from './networks/video-net.js';
 export { type PresetName, type PresetOptions, presetConfig } from './presets.js';
-export { type Random, seededRandom } from './random.js';
 export { Scope, type VariableEntry, VariableStore } from './variable-store.js';

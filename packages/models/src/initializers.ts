@@ -1,7 +1,7 @@
-import type { Random } from './random.js';
+import type { SeededRandom } from '@mtl/common';
 
 /** Fills a variable of `shape` (tfjs layout: kernels end in [..., in, out]) from `random`. */
-export type Initializer = (shape: readonly number[], random: Random) => Float32Array;
+export type Initializer = (shape: readonly number[], random: SeededRandom) => Float32Array;
 
 function sizeOf(shape: readonly number[]): number {
   return shape.reduce((a, b) => a * b, 1);

@@ -50,7 +50,7 @@ export function presetConfig(name: PresetName, options: PresetOptions): ModelCon
       return {
         preset: 'paper',
         ...base,
-        frameRate: 25,
+        fps: 25,
         audio: {
           sampleRate: 16000,
           layers: [
@@ -77,7 +77,7 @@ export function presetConfig(name: PresetName, options: PresetOptions): ModelCon
       return {
         preset: 'compact',
         ...base,
-        frameRate: 10,
+        fps: 10,
         audio: {
           sampleRate: 16000,
           layers: [

@@ -1,6 +1,6 @@
+import { hashSeed, SeededRandom } from '@mtl/common';
 import * as tf from '@tensorflow/tfjs-core';
 import type { Initializer } from './initializers.js';
-import { hashSeed, seededRandom } from './random.js';
 
 /** One variable of a module tree, under its stable path (e.g. `audio/conv1/kernel`). */
 export interface VariableEntry {
@@ -43,7 +43,7 @@ export class VariableStore {
         `VariableStore: a live model named '${this.name}' already owns '${path}'; dispose it or choose another name`,
       );
     }
-    const values = init(shape, seededRandom(hashSeed(this.seed, path)));
+    const values = init(shape, new SeededRandom(hashSeed(this.seed, path)));
     const variable = tf.tidy(() => tf.variable(tf.tensor(values, shape, 'float32'), trainable, fullName));
     this.byPath.set(path, { path, variable, trainable });
     return variable;

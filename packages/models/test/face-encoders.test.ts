@@ -265,7 +265,7 @@ describe('frozen face encoders from @vladmandic/face-api', () => {
       expect(cost.parameters.video).toBe(0);
       expect(cost.parameters.frozen).toBe(spec.parameters);
       expect(cost.parameters.total).toBe(cost.parameters.shared + cost.parameters.heads);
-      expect(cost.flopsPerSecond.video).toBe(cost.videoFlopsPerFrame * config.frameRate);
+      expect(cost.flopsPerSecond.video).toBe(cost.videoFlopsPerFrame * config.fps);
 
       // Count the multiply-adds of the kernels the encoder really runs on 2 frames.
       const net = new FrozenFaceEncoder(new VariableStore(`cost_${spec.features}`, 0).scope('video'), {

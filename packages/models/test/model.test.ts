@@ -51,6 +51,13 @@ describe('every modal x preset', () => {
           ]);
           expect(shared.some((path) => path.startsWith('heads/'))).toBe(false);
           expect(shared).toContain('fusion/lstm/layer1/recurrentKernel');
+          // The top LSTM layer, found by the model, not by a path the trainer knows.
+          expect(Object.keys(tree.lastSharedLayer).sort()).toEqual([
+            'fusion/lstm/layer1/bias',
+            'fusion/lstm/layer1/inputKernel',
+            'fusion/lstm/layer1/recurrentKernel',
+          ]);
+          for (const [path, variable] of Object.entries(tree.lastSharedLayer)) expect(tree.shared[path]).toBe(variable);
           expect(shared.includes('audio/conv1/kernel')).toBe(modal !== 'video');
           expect(shared.includes('video/stem/conv/kernel')).toBe(modal !== 'audio');
           // Batch-norm averages are saved but not trained.
@@ -82,7 +89,7 @@ describe('cost report', () => {
     expect(cost.parameters.video).toBe(23_508_032);
     // ...and about 4.1 G multiply-adds per 224 x 224 image.
     const at224 = modelCost({ ...paper, video: { ...paper.video, frameSize: 224 } });
-    expect(at224.flopsPerSecond.video / 2 / paper.frameRate / 4.1e9).toBeCloseTo(1, 1);
+    expect(at224.flopsPerSecond.video / 2 / paper.fps / 4.1e9).toBeCloseTo(1, 1);
     // LSTM: layer 0 reads 1280 + 2048 features.
     expect(cost.parameters.fusion).toBe((3328 + 256) * 1024 + 1024 + (256 + 256) * 1024 + 1024);
     expect(cost.parameters.heads).toBe(256 * 6 + 6);
@@ -234,8 +241,8 @@ describe('config validation', () => {
     ['bad modal', (c) => (c.modal = 'text' as Modal), /ModelConfig.modal: must be 'audio', 'video' or 'multi'/],
     [
       'uneven frame',
-      (c) => (c.frameRate = 7),
-      /ModelConfig.audio.sampleRate: 16000 Hz is not a whole number of samples per frame at 7 frames\/s/,
+      (c) => (c.fps = 7),
+      /ModelConfig.audio.sampleRate: samplesPerFrame: sampleRate 16000 \/ fps 7 = 2285.714 is not a whole number/,
     ],
     [
       'stride',

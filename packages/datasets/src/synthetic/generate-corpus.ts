@@ -1,7 +1,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { SeededRandom, samplesPerFrame } from '@mtl/common';
 import { type FfmpegBinaries, findFfmpeg, runFfmpeg } from '@mtl/media';
-import { createRandom } from '../seeded-random.js';
 import { encodeWav } from '../wav-writer.js';
 import { EMOTION_STYLES, emotionStyle } from './emotion-style.js';
 import { renderFace } from './face.js';
@@ -101,9 +101,9 @@ export async function generateSyntheticCorpus(options: SyntheticCorpusOptions): 
   const withVideo = options.video ?? true;
   const binaries = withVideo ? (options.ffmpeg ?? findFfmpeg()) : undefined;
   const concurrency = positiveInteger(options.concurrency ?? 2, 'concurrency');
-  const samplesPerFrame = sampleRate / fps;
+  const frameSamples = samplesPerFrame(sampleRate, fps);
 
-  const random = createRandom(seed);
+  const random = new SeededRandom(seed);
   const speakers = Array.from({ length: speakerCount }, (_, i) => createSpeakerProfile(i, random));
   const clips: SyntheticClip[] = [];
   const encodes: (() => Promise<void>)[] = [];
@@ -117,12 +117,12 @@ export async function generateSyntheticCorpus(options: SyntheticCorpusOptions): 
       for (let k = 1; k <= clipsPerEmotion; k++) {
         const id = `${speaker.id}_${emotion}_${String(k).padStart(2, '0')}`;
         // Each clip draws from its own stream, so clips do not depend on generation order.
-        const clipRandom = createRandom(seed * 1_000_003 + clips.length * 7919 + 17);
+        const clipRandom = new SeededRandom(seed * 1_000_003 + clips.length * 7919 + 17);
         const frames = Math.max(1, Math.round(duration * clipRandom.uniform(0.8, 1.2) * fps));
         const { samples } = synthesizeUtterance(
           speaker,
           style.prosody,
-          (frames * samplesPerFrame) / sampleRate,
+          (frames * frameSamples) / sampleRate,
           sampleRate,
           clipRandom,
         );
@@ -140,7 +140,7 @@ export async function generateSyntheticCorpus(options: SyntheticCorpusOptions): 
         if (binaries) {
           const video = join('video', speaker.id, `${id}.mp4`);
           clip.video = video;
-          const energy = frameEnergy(samples, samplesPerFrame);
+          const energy = frameEnergy(samples, frameSamples);
           const { swayPhase } = speaker.look;
           const raw = new Uint8Array(frames * frameSize * frameSize * 3);
           for (let f = 0; f < frames; f++) {

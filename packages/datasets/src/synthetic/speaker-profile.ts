@@ -1,5 +1,5 @@
+import type { SeededRandom } from '@mtl/common';
 import type { Gender } from '../manifest.js';
-import type { SeededRandom } from '../seeded-random.js';
 
 type Rgb = [number, number, number];
 
@@ -64,6 +64,12 @@ export function createSpeakerProfile(index: number, random: SeededRandom): Speak
   const background: Rgb = [random.uniform(60, 200), random.uniform(60, 200), random.uniform(60, 200)].map(
     Math.round,
   ) as Rgb;
+  const skin = pick(random, SKIN_TONES);
+  // The brows are drawn in the hair colour: one close to the skin would hide the expression.
+  const hair = pick(
+    random,
+    HAIR_COLOURS.filter((colour) => Math.max(...colour.map((c, i) => Math.abs(c - (skin[i] as number)))) >= 80),
+  );
   return {
     id: `spk${String(index + 1).padStart(2, '0')}`,
     gender,
@@ -77,8 +83,8 @@ export function createSpeakerProfile(index: number, random: SeededRandom): Speak
       tempo: random.uniform(0.9, 1.1),
     },
     look: {
-      skin: pick(random, SKIN_TONES),
-      hair: pick(random, HAIR_COLOURS),
+      skin,
+      hair,
       background,
       faceWidth: random.uniform(0.26, 0.32),
       faceHeight: random.uniform(0.34, 0.4),

@@ -1,4 +1,4 @@
-import type { SeededRandom } from '../seeded-random.js';
+import type { SeededRandom } from '@mtl/common';
 import type { Prosody } from './emotion-style.js';
 import type { SpeakerProfile } from './speaker-profile.js';
 

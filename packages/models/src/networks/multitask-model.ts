@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { type ModelConfig, samplesPerFrame, usesAudio, usesVideo, validateConfig } from '../config.js';
+import { configSamplesPerFrame, type ModelConfig, usesAudio, usesVideo, validateConfig } from '../config.js';
 import { type ForwardContext, INFERENCE } from '../forward-context.js';
 import { Dense } from '../layers/dense.js';
 import { Dropout } from '../layers/dropout.js';
@@ -27,6 +27,11 @@ export type TaskLogits = Record<string, tf.Tensor2D>;
 export interface VariableTree {
   /** Every trainable variable that more than one task's loss depends on. */
   shared: Record<string, tf.Variable>;
+  /**
+   * The part of `shared` in the last layer before the heads (the top LSTM layer): where
+   * GradNorm measures per-task gradient norms.
+   */
+  lastSharedLayer: Record<string, tf.Variable>;
   /** Per task: the variables only that task's loss depends on (its head). */
   heads: Record<string, Record<string, tf.Variable>>;
 }
@@ -35,7 +40,7 @@ export interface VariableTree {
 export interface InputSpec {
   audio: boolean;
   video: boolean;
-  frameRate: number;
+  fps: number;
   sampleRate: number;
   samplesPerFrame: number;
   frameSize: number;
@@ -73,7 +78,7 @@ export class MultitaskModel {
     this.store = new VariableStore(this.name, this.config.seed);
     const root = this.store.scope('');
     const { modal, audio, video, fusion } = this.config;
-    const frameSamples = samplesPerFrame(this.config);
+    const frameSamples = configSamplesPerFrame(this.config);
     try {
       this.audioNet = usesAudio(modal) ? new AudioNet(root.child('audio'), audio, frameSamples) : undefined;
       if (usesVideo(modal)) {
@@ -99,7 +104,7 @@ export class MultitaskModel {
     this.inputSpec = {
       audio: usesAudio(modal),
       video: usesVideo(modal),
-      frameRate: this.config.frameRate,
+      fps: this.config.fps,
       sampleRate: audio.sampleRate,
       samplesPerFrame: frameSamples,
       frameSize: video.frameSize,
@@ -107,7 +112,11 @@ export class MultitaskModel {
     };
   }
 
-  /** Logits per task. Pass `{ training: true }` for dropout and batch statistics. */
+  /**
+   * Logits per task. Pass `{ training: true }` for dropout and batch statistics, and a
+   * per-step `seed` so that every forward pass of one step (per-task gradients, a
+   * strategy's second look at the losses) drops the same units.
+   */
   forward(inputs: ModelInputs, ctx: ForwardContext = INFERENCE): TaskLogits {
     const { frames, batch } = this.checkInputs(inputs);
     const lengths = readLengths(inputs.lengths, batch, frames, 'MultitaskModel.forward');
@@ -123,15 +132,21 @@ export class MultitaskModel {
     });
   }
 
-  /** Trainable variables keyed by path, split into shared and per-task heads. */
+  /** Trainable variables keyed by path: shared (and its last layer) and per-task heads. */
   variables(): VariableTree {
-    const tree: VariableTree = { shared: {}, heads: {} };
+    const tree: VariableTree = { shared: {}, lastSharedLayer: {}, heads: {} };
     for (const task of this.config.tasks) tree.heads[task.name] = {};
+    const topLayer = this.lstm.layers[this.lstm.layers.length - 1]!;
+    const lastShared = new Set<tf.Variable>([topLayer.inputKernel, topLayer.recurrentKernel, topLayer.bias]);
     for (const { path, variable, trainable } of this.store.entries()) {
       if (!trainable) continue;
       const [top, task] = path.split('/');
-      if (top === 'heads') tree.heads[task!]![path] = variable;
-      else tree.shared[path] = variable;
+      if (top === 'heads') {
+        tree.heads[task!]![path] = variable;
+        continue;
+      }
+      tree.shared[path] = variable;
+      if (lastShared.has(variable)) tree.lastSharedLayer[path] = variable;
     }
     return tree;
   }
