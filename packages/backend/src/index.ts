@@ -1,12 +1,11 @@
-import { registerLstmRecurrenceKernels } from './lstm/lstm-recurrence.js';
-import { registerAdamUpdateKernels } from './optimizers/fused-adam.js';
+import { registerFusedKernels } from './fused-kernels.js';
 import { registerAllGradients } from './register-gradients.js';
 
 // Importing the package is enough for gradients to work on any backend.
 registerAllGradients();
-registerLstmRecurrenceKernels();
-registerAdamUpdateKernels();
+registerFusedKernels();
 
+export { type BatchNormTrainingResult, batchNormTraining } from './batch-norm/batch-norm-training.js';
 export {
   type BackendChoice,
   type BackendName,
