@@ -1,6 +1,6 @@
 import { type Box, type ColorMode, cropResize } from './crop-resize.js';
 import { checkTimeRange } from './decode-audio.js';
-import { type FaceDetectorName, loadFaceDetector } from './face-detector.js';
+import { FACE_DETECTION_DEFAULTS, type FaceDetectorName, loadFaceDetector } from './face-detector.js';
 import { buildFaceTrack, type FaceTrack } from './face-track.js';
 import type { FfmpegBinaries } from './ffmpeg-binary.js';
 import { type FfmpegCut, runFfmpegCut } from './ffmpeg-cut.js';
@@ -312,11 +312,11 @@ async function decodeWithFaceDetection({
   binaries,
 }: DetectionJob): Promise<{ frames: Uint8Array; face: FaceReport }> {
   const { width, height } = info.video!;
-  const detectFps = crop.detectFps ?? 5;
+  const detectFps = crop.detectFps ?? FACE_DETECTION_DEFAULTS.detectFps;
   if (!(detectFps > 0)) throw new Error(`decodeVideo: detectFps must be > 0, got ${detectFps}`);
-  const detectorName = crop.detector ?? 'tiny';
+  const detectorName = crop.detector ?? FACE_DETECTION_DEFAULTS.detector;
   const detector = await loadFaceDetector(detectorName, { minScore: crop.minScore });
-  const shrink = Math.min(1, (crop.detectMaxSide ?? 640) / Math.max(width, height));
+  const shrink = Math.min(1, (crop.detectMaxSide ?? FACE_DETECTION_DEFAULTS.detectMaxSide) / Math.max(width, height));
   const smallWidth = Math.max(2, 2 * Math.round((width * shrink) / 2));
   const smallHeight = Math.max(2, 2 * Math.round((height * shrink) / 2));
   const small = await runFfmpegCut(
