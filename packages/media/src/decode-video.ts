@@ -133,7 +133,10 @@ function cutRange(path: string, info: MediaInfo, cut: VideoCut, maxSeconds: numb
 
 async function probeVideo(path: string, binaries: FfmpegBinaries | undefined) {
   const info = await probeMedia(path, binaries);
-  if (info.video === undefined) throw new Error(`decodeVideo: ${path}: has no video stream (${info.container})`);
+  if (info.video === undefined) {
+    const why = info.truncated ? `; the file looks truncated: ${info.truncated}` : '';
+    throw new Error(`decodeVideo: ${path}: has no video stream (${info.container})${why}`);
+  }
   return { ...info, video: info.video };
 }
 
@@ -162,7 +165,7 @@ export async function decodeVideo(path: string, options: DecodeVideoOptions = {}
     crop,
     binaries: options.binaries,
   });
-  const warnings: string[] = [];
+  const warnings = truncationWarnings(path, info);
   if (face.fallback) {
     const box = crop.region ? 'the region box' : 'a centred square';
     warnings.push(`${path}: no face found in ${face.samples} detection frames; cropped ${box} instead`);
@@ -250,9 +253,16 @@ export async function decodeVideoCuts(
       capped: sourceSeconds > maxSeconds,
       sourceWidth: width,
       sourceHeight: height,
-      warnings: [],
+      warnings: truncationWarnings(path, info),
     };
   });
+}
+
+/** A file that looks cut off decodes fewer frames than it says it lasts: said on the clip. */
+function truncationWarnings(path: string, info: MediaInfo): string[] {
+  return info.truncated
+    ? [`${path}: the file looks truncated (${info.truncated}): frames past the cut-off are missing`]
+    : [];
 }
 
 function checkFixedBox(path: string, box: Box | undefined, width: number, height: number): Box {

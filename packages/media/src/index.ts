@@ -58,4 +58,4 @@ export {
 export { type MediaInfo, probeMedia } from './probe-media.js';
 export { type ResampleOptions, resample } from './resample.js';
 export { type FfmpegResult, type RunFfmpegOptions, runFfmpeg } from './run-ffmpeg.js';
-export { type DecodedWav, type DecodeWavOptions, decodeWav, looksLikeWav, type WavFormat } from './wav.js';
+export { type DecodedWav, type DecodeWavOptions, decodeWav, looksLikeWav, readWavFile, type WavFormat } from './wav.js';

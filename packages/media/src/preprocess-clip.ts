@@ -202,7 +202,7 @@ async function assembleClip(
     sourceSeconds,
     capped: sourceSeconds > maxSeconds,
     ...(video?.face && { face: { ...video.face, boxes: video.face.boxes.slice(0, frameCount) } }),
-    warnings: video?.warnings ?? [],
+    warnings: [...new Set([...(audio?.warnings ?? []), ...(video?.warnings ?? [])])],
   };
 }
 

@@ -272,7 +272,7 @@ describe('preprocess status and options', () => {
     const sources = [{ path: wavs[0]!, size: 1, mtimeMs: 1 }];
     const key = (video: unknown) => cache.keyFor(clip, resolvePreprocessOptions({ video } as never), sources);
     const detect = resolvePreprocessOptions({ video: { size: 64, color: 'rgb', crop: { mode: 'detect' } } });
-    expect(detect.video?.crop).toEqual({
+    expect((detect.video as { crop: unknown }).crop).toEqual({
       mode: 'detect',
       detector: 'tiny',
       detectFps: 5,
