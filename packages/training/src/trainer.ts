@@ -13,7 +13,7 @@ import {
 import * as tf from '@tensorflow/tfjs-core';
 import { findCheckpoint, type LoopState, loadTrainingCheckpoint, saveTrainingCheckpoint } from './checkpoint.js';
 import { prepareData, type SplitChoice } from './data.js';
-import { evalRecord, evaluateLoader, runClips } from './evaluate.js';
+import { evalRecord, evaluateLoader, runClips, strategyWeights } from './evaluate.js';
 import { GuardedAdam, NonFiniteGradients, nonFiniteGradients } from './guarded-adam.js';
 import { ClipLoader, computeAudioStats, type LoaderClip } from './loader.js';
 import {
@@ -480,14 +480,17 @@ async function runSession(
 
     // Final evaluation of the best checkpoint on validation and test.
     const best = await findCheckpoint(path.join(checkpoints, 'best'));
-    if (best) await loadTrainingCheckpoint(best, model, undefined);
+    // The best checkpoint's task weights weigh its losses, as `evaluate` does later.
+    const finalWeights = best
+      ? strategyWeights((await loadTrainingCheckpoint(best, model, undefined)).strategy)
+      : strategy.weights();
     const final: NonNullable<RunSummary['final']> = {};
     const predictions: PredictionRecord[] = [];
     const confusion: Record<string, Record<string, number[][]>> = {};
     for (const split of ['validation', 'test'] as const) {
       const loader = loaders[split];
       if (!loader) continue;
-      const evaluation = await evaluateLoader(model, loader, split, strategy.weights());
+      const evaluation = await evaluateLoader(model, loader, split, finalWeights);
       noteSkips(evaluation.skipped);
       final[split] = evaluation.summary;
       predictions.push(...evaluation.predictions);
@@ -499,7 +502,7 @@ async function runSession(
           loop.best.epoch ?? settings.epochs,
           loop.step,
           wallTime(),
-          strategy.weights(),
+          finalWeights,
         );
         writer.appendMetrics(record);
         options.onProgress?.({ kind: 'eval', record });

@@ -15,7 +15,7 @@ import {
   train,
   validateRun,
 } from '../src/index.js';
-import { type Corpus, tinyCorpus, wasm } from './fixtures.js';
+import { type Corpus, tinyCorpus, tinyRun, wasm } from './fixtures.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 let corpus: Corpus;
@@ -27,14 +27,7 @@ const nextId = (name: string) => `${name}-${runs++}`;
 beforeAll(async () => {
   await wasm();
   corpus = await tinyCorpus();
-  base = {
-    data: { manifest: corpus.manifest, cacheDir: corpus.cacheDir },
-    split: { name: 'random' },
-    seed: 11,
-    model: { preset: 'compact', modal: 'multi' },
-    weighting: { method: 'softmax' },
-    training: { epochs: 2, batchSize: 3, lr: 1e-3 },
-  };
+  base = tinyRun(corpus, 11);
 }, 120_000);
 
 /** Metrics without what depends on the clock. */
