@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { hashSeed } from '@mtl/common';
@@ -11,6 +12,7 @@ import {
   type VideoEncoderName,
 } from '@mtl/models';
 import * as tf from '@tensorflow/tfjs-core';
+import packageJson from '../package.json' with { type: 'json' };
 import { findCheckpoint, type LoopState, loadTrainingCheckpoint, saveTrainingCheckpoint } from './checkpoint.js';
 import { prepareData, type SplitChoice } from './data.js';
 import { evalRecord, evaluateLoader, runClips, strategyWeights } from './evaluate.js';
@@ -150,8 +152,23 @@ export function learningRate(settings: Pick<TrainingSettings, 'lr' | 'schedule' 
   }
 }
 
+/** What the run ran on: this package, tfjs, the backend and Node. */
 function packageVersions(): Record<string, string> {
-  return { '@mtl/training': '0.1.0', '@tensorflow/tfjs-core': tf.version_core };
+  return {
+    [packageJson.name]: packageJson.version,
+    '@tensorflow/tfjs-core': tf.version_core,
+    backend: tf.getBackend(),
+    node: process.versions.node,
+  };
+}
+
+/** The commit of the git checkout the process runs in, when it runs in one. */
+function gitCommit(): string | undefined {
+  try {
+    return execFileSync('git', ['rev-parse', 'HEAD'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+  } catch {
+    return undefined;
+  }
 }
 
 /** Starts a new run in `runsDir` and trains it to the end (or until stopped). */
@@ -194,6 +211,7 @@ export async function train(config: TrainConfig, options: RunOptions & { runsDir
   const audioStats = spec.audio
     ? await computeAudioStats(path.resolve(config.data.cacheDir), data.clips.train)
     : { mean: 0, std: 1 };
+  const git = gitCommit();
   const runConfig: RunConfig = {
     format: RUN_FORMAT,
     id,
@@ -213,6 +231,7 @@ export async function train(config: TrainConfig, options: RunOptions & { runsDir
     preprocessing: data.preprocessing as unknown as { [key: string]: Json },
     audioStats,
     versions: packageVersions(),
+    ...(git && { git }),
     clips: data.clips,
     ...(data.failed.length > 0 && {
       preprocessFailures: data.failed.map(({ id, file, reason }) => ({ id, reason, ...(file && { file }) })),
@@ -420,6 +439,7 @@ async function runSession(
               weights: result.weights,
               examplesPerSecond,
               batchSize: batch.clipIds.length,
+              waitSeconds: batch.waitMs / 1000,
             });
             options.onProgress?.({
               kind: 'step',

@@ -112,6 +112,8 @@ export interface StepRecord {
   examplesPerSecond: number;
   /** Clips in the step's batch. */
   batchSize?: number;
+  /** Seconds the step waited for its batch from the loader (the loader's share of the step). */
+  waitSeconds?: number;
 }
 
 /** One task's metrics on one split. */
@@ -291,8 +293,9 @@ const stepSchema = object(
     weights: numbers,
     examplesPerSecond: number({ min: 0 }),
     batchSize: integer(1),
+    waitSeconds: number({ min: 0 }),
   },
-  ['batchSize'],
+  ['batchSize', 'waitSeconds'],
 );
 
 const evalSchema = object(
