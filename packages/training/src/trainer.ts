@@ -29,7 +29,9 @@ import {
   type RunStatus,
   type RunSummary,
   readRunConfig,
+  readSummary,
   type TrainingSettings,
+  validateRunConfig,
 } from './run-store/index.js';
 import { RunWriter } from './run-writer.js';
 import { selectMetric } from './select-metric.js';
@@ -237,6 +239,11 @@ export async function train(config: TrainConfig, options: RunOptions & { runsDir
       preprocessFailures: data.failed.map(({ id, file, reason }) => ({ id, reason, ...(file && { file }) })),
     }),
   };
+  // Every setting is checked before anything is written: the schema, the metric, the strategy's options.
+  validateRunConfig(runConfig, { file: `train config of run '${id}'` });
+  const tasks = data.tasks.map((t) => t.name);
+  selectMetric(training.selectMetric, tasks);
+  createStrategy(weighting.method, { ...weighting.options, tasks }).dispose();
   const writer = new RunWriter(runDir);
   await writer.writeConfig(runConfig);
   return runSession(
@@ -252,8 +259,10 @@ export async function train(config: TrainConfig, options: RunOptions & { runsDir
 export async function resume(runDir: string, options: RunOptions = {}): Promise<RunResult> {
   const dir = path.resolve(runDir);
   const config = await readRunConfig(dir);
+  const status = (await readSummary(dir))?.status;
+  if (status === 'completed') throw new Error(`resume: run '${dir}' has already completed`);
   const last = await findCheckpoint(path.join(dir, RUN_FILES.checkpoints, 'last'));
-  return runSession(dir, config, last, options, []);
+  return runSession(dir, config, last ?? 'start', options, []);
 }
 
 /** Dropout's seed of a step: the same mask for every forward pass of that step, a new one each step. */
@@ -309,7 +318,8 @@ async function createLoaders(config: RunConfig, model: MultitaskModel): Promise<
 async function runSession(
   runDir: string,
   config: RunConfig,
-  checkpointDir: string | undefined,
+  /** Where to continue from: a checkpoint folder, `'start'` for a resumed run that has none yet, or nothing for a new run. */
+  from: string | 'start' | undefined,
   options: RunOptions,
   initialSkips: { clipId: string; reason: string }[],
 ): Promise<RunResult> {
@@ -364,11 +374,14 @@ async function runSession(
   };
 
   try {
-    if (checkpointDir) {
-      const restored = await loadTrainingCheckpoint(checkpointDir, model, optimizer);
+    if (from !== undefined && from !== 'start') {
+      const restored = await loadTrainingCheckpoint(from, model, optimizer);
       strategy.dispose();
       strategy = restoreStrategy(restored.strategy);
       loop = restored.loop;
+    }
+    if (from !== undefined) {
+      // Records past the checkpoint (a process killed before it could write `last`) are re-run, not repeated.
       const seen = loop;
       await writer.truncateMetrics((record) =>
         record.kind === 'step' ? record.step <= seen.step : record.epoch < seen.position.epoch,
@@ -530,7 +543,7 @@ async function runSession(
     }
     await writer.writePredictions(predictions);
     await writer.writeJson(RUN_FILES.confusion, confusion);
-    const done = summary('completed', { final, ...(stoppedEarly && { stoppedEarly: true }) } as Partial<RunSummary>);
+    const done = summary('completed', { final, ...(stoppedEarly && { stoppedEarly: true }) });
     await writer.writeSummary(done);
     return { runDir, status: 'completed', summary: done };
   } catch (error) {

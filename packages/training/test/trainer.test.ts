@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { toMediaClip } from '@mtl/datasets';
@@ -9,6 +10,7 @@ import {
   predict,
   type RunResult,
   readRun,
+  resume,
   selectMetric,
   type TrainConfig,
   train,
@@ -100,6 +102,13 @@ describe('train', () => {
     await expect(
       train({ ...config, id: 'bad-method', weighting: { method: 'nope' } }, { runsDir, workers: 0 }),
     ).rejects.toThrow(/unknown strategy "nope"; valid: static, softmax/);
+    await expect(
+      train({ ...config, id: 'bad-batch', training: { batchSize: 0 } }, { runsDir, workers: 0 }),
+    ).rejects.toThrow("train config of run 'bad-batch': field 'training.batchSize' must be >= 1, got 0");
+    // Nothing is written for a run whose settings are wrong.
+    expect(existsSync(path.join(runsDir, 'bad-method'))).toBe(false);
+    expect(existsSync(path.join(runsDir, 'bad-batch'))).toBe(false);
+    await expect(resume(complete.runDir)).rejects.toThrow(/has already completed/);
     expect(() => selectMetric('emotion.auc', ['emotion'])).toThrow(
       "unknown metric 'emotion.auc'; valid: joint.nll, emotion.nll, emotion.accuracy",
     );

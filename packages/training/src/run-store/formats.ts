@@ -172,6 +172,8 @@ export interface RunSummary {
   skippedClips?: { clipId: string; reason: string }[];
   /** The command that continues an interrupted run. */
   resume?: string;
+  /** The run ended before its last epoch: `patience` epochs without a better validation metric. */
+  stoppedEarly?: boolean;
 }
 
 /** One line of predictions.jsonl: the final evaluation of one clip. */
@@ -328,8 +330,9 @@ const summarySchema = object(
     final: object({ validation: evalSummarySchema, test: evalSummarySchema }, ['validation', 'test']),
     skippedClips: array(object({ clipId: string(), reason: string() })),
     resume: string(),
+    stoppedEarly: boolean,
   },
-  ['error', 'final', 'skippedClips', 'resume'],
+  ['error', 'final', 'skippedClips', 'resume', 'stoppedEarly'],
 );
 
 const predictionSchema = object(
