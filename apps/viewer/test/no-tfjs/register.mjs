@@ -1,0 +1,3 @@
+import { register } from 'node:module';
+
+register('./deny-tfjs.mjs', import.meta.url);

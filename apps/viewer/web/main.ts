@@ -1,0 +1,224 @@
+import './style.css';
+import type { ConfusionEntry, ExperimentListing, RunListing, RunsChange } from '../src/index.js';
+import type { PredictionRecord, TaskSpec } from '../src/run-store.js';
+import { ChartGrid, chartSections } from './charts.js';
+import { downloadBlob, toCsv } from './export.js';
+import { renderConfusion, renderExperiments, renderMedia } from './panels.js';
+import {
+  CONFIG_COLUMNS,
+  configValue,
+  defaultColumns,
+  groupRuns,
+  matchesFilter,
+  renderRunsTable,
+  sortRuns,
+} from './runs-table.js';
+import { decodeState, encodeState, type ViewState } from './state.js';
+import { getJson, Store } from './store.js';
+
+/** Runs drawn before the user picks any: the first ones, so 500 runs do not all load at once. */
+const DEFAULT_DRAWN = 20;
+
+const store = new Store();
+let state: ViewState = decodeState(location.search);
+const grid = new ChartGrid(document.querySelector('#charts')!);
+const $ = <T extends HTMLElement>(selector: string) => document.querySelector(selector) as T;
+
+/** Measured for the bench and the e2e tests: the last full render, in ms. */
+const timings: Record<string, number> = {};
+(window as unknown as { mtlViewer: unknown }).mtlViewer = { timings, store, state: () => state };
+
+function setState(patch: Partial<ViewState>, redraw: 'all' | 'panels' = 'all') {
+  state = { ...state, ...patch };
+  const query = encodeState(state);
+  history.replaceState(null, '', query ? `?${query}` : location.pathname);
+  if (redraw === 'all') void render();
+  else void renderPanels();
+}
+
+const filteredRuns = () =>
+  sortRuns(
+    [...store.listings.values()].filter((r) => matchesFilter(r, state.filter)),
+    state.sort,
+  );
+const selectedIds = (): string[] => state.selected ?? store.ids().slice(0, DEFAULT_DRAWN);
+
+async function render() {
+  const started = performance.now();
+  const runs = filteredRuns();
+  const selected = new Set(selectedIds());
+  const drawn = runs.filter((r) => selected.has(r.id)).map((r) => r.id);
+  renderControls(runs);
+  renderRunsTable($('#runs-table'), {
+    store,
+    state,
+    runs,
+    selected,
+    columns: state.columns ?? defaultColumns(runs),
+    onSelect(ids, on) {
+      const next = new Set(selectedIds());
+      for (const id of ids) {
+        if (on) next.add(id);
+        else next.delete(id);
+      }
+      setState({ selected: store.ids().filter((id) => next.has(id)) });
+    },
+    onSort(key) {
+      setState({ sort: state.sort === key ? `-${key}` : state.sort === `-${key}` ? '' : key });
+    },
+  });
+  await store.loadSeries(drawn);
+  const listings = drawn.map((id) => store.listings.get(id)!);
+  const keys = new Set(listings.flatMap((l) => Object.keys(l.stats)));
+  const tasks = [...new Set(listings.flatMap((l) => l.config?.tasks.map((t) => t.name) ?? []))];
+  grid.update(
+    {
+      store,
+      state,
+      runs: drawn,
+      groups: state.groupBy ? groupRuns(listings, state.groupBy) : null,
+      onZoom: (range) => setState({ xRange: range }),
+    },
+    chartSections(keys, tasks),
+  );
+  timings.render = performance.now() - started;
+  await renderPanels();
+}
+
+function renderControls(runs: RunListing[]) {
+  $<HTMLSelectElement>('#x-axis').value = state.x;
+  $<HTMLInputElement>('#smoothing').value = String(state.smoothing);
+  $<HTMLOutputElement>('#smoothing-value').value = state.smoothing.toFixed(2);
+  $<HTMLInputElement>('#log-y').checked = state.logY;
+  const group = $<HTMLSelectElement>('#group-by');
+  if (group.options.length === 1) for (const c of CONFIG_COLUMNS) group.append(new Option(c.key, c.key));
+  group.value = state.groupBy;
+  const filter = $<HTMLInputElement>('#run-filter');
+  if (document.activeElement !== filter) filter.value = state.filter;
+  const tags = $<HTMLInputElement>('#tag-filter');
+  if (document.activeElement !== tags) tags.value = state.tags;
+  const columns = $<HTMLSelectElement>('#stat-columns');
+  const all = [...new Set(runs.flatMap((r) => Object.keys(r.stats)))].sort();
+  const chosen = new Set(state.columns ?? defaultColumns(runs));
+  if (columns.options.length !== all.length) columns.replaceChildren(...all.map((key) => new Option(key, key)));
+  for (const option of columns.options) option.selected = chosen.has(option.value);
+  for (const button of document.querySelectorAll<HTMLButtonElement>('#tabs button')) {
+    button.classList.toggle('active', button.dataset.tab === state.tab);
+  }
+  for (const tab of document.querySelectorAll<HTMLElement>('.tab')) tab.hidden = tab.id !== `tab-${state.tab}`;
+  $('#runs-dir').textContent = `${store.runsDir} · ${store.listings.size} runs`;
+}
+
+async function renderPanels() {
+  renderControls(filteredRuns());
+  const runIds = store.ids();
+  if (state.tab === 'confusion' || state.tab === 'media') {
+    const run = runIds.includes(state.run) ? state.run : (selectedIds()[0] ?? runIds[0] ?? '');
+    if (run !== state.run) state = { ...state, run };
+    const container = $(`#tab-${state.tab}`);
+    if (!run) {
+      container.textContent = 'No runs.';
+      return;
+    }
+    const onChange = (patch: Partial<ViewState>) => setState(patch, 'panels');
+    if (state.tab === 'confusion') {
+      const data = (await getJson(`api/runs/${encodeURIComponent(run)}/confusion`)) as {
+        tasks: TaskSpec[];
+        confusions: ConfusionEntry[];
+      };
+      renderConfusion(container, runIds, data, state, onChange);
+    } else {
+      const data = (await getJson(`api/runs/${encodeURIComponent(run)}/predictions`)) as {
+        id: string;
+        tasks: TaskSpec[];
+        predictions: PredictionRecord[];
+        problems: string[];
+      };
+      renderMedia(container, runIds, data, state, onChange);
+    }
+  }
+  if (state.tab === 'experiments') {
+    const data = (await getJson('api/experiments')) as { experiments: ExperimentListing[] };
+    renderExperiments($('#tab-experiments'), data.experiments);
+  }
+}
+
+function exportRunsCsv() {
+  const runs = filteredRuns();
+  const columns = state.columns ?? defaultColumns(runs);
+  const rows: (string | number)[][] = [
+    ['run', ...CONFIG_COLUMNS.map((c) => c.key), ...columns.flatMap((c) => [`${c}:min`, `${c}:max`, `${c}:last`])],
+  ];
+  for (const run of runs) {
+    rows.push([
+      run.id,
+      ...CONFIG_COLUMNS.map((c) => configValue(run, c.key)),
+      ...columns.flatMap((c): (string | number)[] => {
+        const s = run.stats[c];
+        return s ? [s.min, s.max, s.last] : ['', '', ''];
+      }),
+    ]);
+  }
+  downloadBlob(new Blob([toCsv(rows)], { type: 'text/csv' }), 'runs.csv');
+}
+
+function wireControls() {
+  $('#x-axis').addEventListener('change', (e) =>
+    setState({ x: (e.target as HTMLSelectElement).value as ViewState['x'], xRange: null }),
+  );
+  $('#smoothing').addEventListener('input', (e) =>
+    setState({ smoothing: Number((e.target as HTMLInputElement).value) }),
+  );
+  $('#log-y').addEventListener('change', (e) => setState({ logY: (e.target as HTMLInputElement).checked }));
+  $('#group-by').addEventListener('change', (e) => setState({ groupBy: (e.target as HTMLSelectElement).value }));
+  $('#run-filter').addEventListener('input', (e) => setState({ filter: (e.target as HTMLInputElement).value }));
+  $('#tag-filter').addEventListener('input', (e) => setState({ tags: (e.target as HTMLInputElement).value }));
+  $('#stat-columns').addEventListener('change', (e) =>
+    setState({ columns: [...(e.target as HTMLSelectElement).selectedOptions].map((o) => o.value) }),
+  );
+  $('#export-runs').addEventListener('click', exportRunsCsv);
+  $('#reset-zoom').addEventListener('click', () => setState({ xRange: null }));
+  for (const button of document.querySelectorAll<HTMLButtonElement>('#tabs button')) {
+    button.addEventListener('click', () => setState({ tab: button.dataset.tab as ViewState['tab'] }));
+  }
+  let resizing: ReturnType<typeof setTimeout> | undefined;
+  window.addEventListener('resize', () => {
+    clearTimeout(resizing);
+    resizing = setTimeout(() => void render(), 150);
+  });
+}
+
+/** Live updates: the server says what changed; the page fetches only that, keeping its view. */
+function listen() {
+  const events = new EventSource('api/events');
+  const live = $('#live');
+  events.addEventListener('open', () => {
+    live.textContent = '● live';
+  });
+  events.addEventListener('error', () => {
+    live.textContent = '○ reconnecting';
+  });
+  let pending: Promise<void> = Promise.resolve();
+  events.addEventListener('change', (event) => {
+    const change = JSON.parse((event as MessageEvent).data) as RunsChange;
+    pending = pending.then(async () => {
+      if (change.added.length + change.removed.length > 0) await store.loadRuns();
+      else await store.loadRuns(change.updated.map((u) => u.id));
+      for (const id of change.removed) store.series.delete(id);
+      timings.lastLiveUpdate = Date.now();
+      await render();
+    });
+  });
+}
+
+async function start() {
+  const started = performance.now();
+  wireControls();
+  await store.loadRuns();
+  await render();
+  timings.load = performance.now() - started;
+  document.body.dataset.ready = 'true';
+  listen();
+}
+
+void start();
