@@ -46,10 +46,19 @@ async function copyCache(name: string): Promise<string> {
 
 const binFile = (cacheDir: string, key: string) => path.join(cacheDir, 'clips', key.slice(0, 2), `${key}.bin`);
 
+let expected: ReturnType<typeof numbers> | undefined;
+/** The metrics of the base run trained start to end, once. */
+async function uninterrupted() {
+  if (!expected) {
+    const whole = await train({ ...base, id: nextId('whole') }, { runsDir: runsDir(), workers: 0 });
+    expected = numbers((await readMetrics(whole.runDir)).records);
+  }
+  return expected;
+}
+
 describe('resume', () => {
   it('continues a run stopped mid-epoch and between epochs with metrics equal to an uninterrupted run', async () => {
-    const whole = await train({ ...base, id: nextId('whole') }, { runsDir: runsDir(), workers: 0 });
-    const expected = numbers((await readMetrics(whole.runDir)).records);
+    const expected = await uninterrupted();
     expect(expected.filter((r) => r.kind === 'step').length).toBeGreaterThanOrEqual(6);
 
     for (const stopAt of ['mid-epoch', 'between-epochs'] as const) {
@@ -82,8 +91,8 @@ describe('resume', () => {
     }
   });
 
-  it('stops on SIGTERM in a real process: finishes the step, writes last, exits non-zero saying how to resume', async () => {
-    const id = nextId('signal');
+  /** Starts the training child process and resolves once it has logged step `afterStep`. */
+  async function trainInChild(id: string, afterStep: number) {
     const child = spawn(
       process.execPath,
       [
@@ -91,7 +100,7 @@ describe('resume', () => {
         '--import',
         'tsx',
         path.join(here, 'train-child.ts'),
-        JSON.stringify({ ...base, id, training: { ...base.training, epochs: 50 } }),
+        JSON.stringify({ ...base, id }),
         runsDir(),
       ],
       { cwd: path.join(here, '..'), stdio: ['ignore', 'pipe', 'pipe'] },
@@ -103,21 +112,45 @@ describe('resume', () => {
     await new Promise<void>((resolve) => {
       child.stdout.on('data', (d) => {
         stdout += d;
-        if (stdout.includes('step 1\n')) resolve();
+        if (stdout.includes(`step ${afterStep}\n`)) resolve();
       });
       child.on('exit', () => resolve());
     });
+    return { child, exit, stderr: () => stderr };
+  }
+
+  it('stops on SIGTERM in a real process: finishes the step, writes last, exits non-zero saying how to resume; resume matches', async () => {
+    const id = nextId('sigterm');
+    const { child, exit, stderr } = await trainInChild(id, 1);
     child.kill('SIGTERM');
     expect(await exit).toBe(143);
     const runDir = path.join(runsDir(), id);
-    expect(stderr).toContain(`SIGTERM: finishing the current step`);
-    expect(stderr).toContain(`run interrupted; to continue: mtl-trainer train --resume ${runDir}`);
+    expect(stderr()).toContain('SIGTERM: finishing the current step');
+    expect(stderr()).toContain(`run interrupted; to continue: mtl-trainer train --resume ${runDir}`);
     const run = await readRun(runDir);
     expect(run.summary!.status).toBe('interrupted');
     const stepsLogged = run.metrics.filter((m) => m.kind === 'step').length;
     expect(run.summary!.steps).toBe(stepsLogged);
     const state = JSON.parse(await readFile(path.join(runDir, 'checkpoints/last/training-state.json'), 'utf8'));
     expect(state.loop.step).toBe(stepsLogged);
+    await resume(runDir, { workers: 0 });
+    expect(numbers((await readMetrics(runDir)).records)).toEqual(await uninterrupted());
+  }, 60_000);
+
+  it('resumes a process killed with SIGKILL in epoch 2 from the epoch-1 checkpoint, without repeating records', async () => {
+    const id = nextId('sigkill');
+    const { child, exit } = await trainInChild(
+      id,
+      (await uninterrupted()).filter((r) => r.kind === 'step' && r.epoch === 1).length + 1,
+    );
+    child.kill('SIGKILL');
+    await exit;
+    const runDir = path.join(runsDir(), id);
+    // The records of epoch 2 the process wrote are past the checkpoint: resume re-runs them once.
+    expect((await readMetrics(runDir)).records.some((r) => r.epoch === 2)).toBe(true);
+    await resume(runDir, { workers: 0 });
+    expect(numbers((await readMetrics(runDir)).records)).toEqual(await uninterrupted());
+    expect((await validateRun(runDir)).ok).toBe(true);
   }, 60_000);
 });
 
