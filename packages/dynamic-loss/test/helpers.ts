@@ -1,7 +1,8 @@
 import { initBackend } from '@mtl/backend';
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, expect } from 'vitest';
-import type { WeightingStrategy } from '../src/index.js';
+import type { TaskGradients, WeightingStrategy } from '../src/index.js';
+import { SeededRandom } from '../src/random.js';
 
 /** Every test file runs on the cpu backend with all gradients registered. */
 export function useCpuBackend(): void {
@@ -96,8 +97,13 @@ export class TinyMultiTaskModel {
     };
   }
 
-  losses = (): Record<string, tf.Scalar> => {
-    const hidden = tf.tanh(tf.add(tf.matMul(this.inputs, this.shared.kernel as tf.Tensor2D), this.shared.bias!));
+  /** The shared trunk: the representation the heads read. */
+  encode = (): tf.Tensor2D =>
+    tf.tanh(tf.add(tf.matMul(this.inputs, this.shared.kernel as tf.Tensor2D), this.shared.bias!)) as tf.Tensor2D;
+
+  /** The task heads and their losses on a representation. */
+  decode = (representation: tf.Tensor): Record<string, tf.Scalar> => {
+    const hidden = representation as tf.Tensor2D;
     const predicted = tf.matMul(hidden, this.heads.regression!.kernel as tf.Tensor2D);
     const logits = tf.matMul(hidden, this.heads.classification!.kernel as tf.Tensor2D);
     return {
@@ -106,9 +112,48 @@ export class TinyMultiTaskModel {
     };
   };
 
+  losses = (): Record<string, tf.Scalar> => this.decode(this.encode());
+
   dispose(): void {
     tf.dispose([this.inputs, this.targets, this.labels, ...this.variables]);
   }
 }
 
 export const TASKS = ['regression', 'classification'] as const;
+
+/** A rows x cols matrix of seeded standard-normal numbers times `scale`. */
+export function randomMatrix(rows: number, cols: number, seed: number, scale = 1): number[][] {
+  const random = new SeededRandom(seed);
+  return Array.from({ length: rows }, () => Array.from({ length: cols }, () => scale * random.normal()));
+}
+
+/**
+ * A gradient-based method written against the contract alone: it sends each shared
+ * parameter sum_i weights_i g_i, fixed weights that do not depend on the gradients.
+ */
+export function fixedGradientSum(weights: readonly number[]): WeightingStrategy {
+  const tasks = [...TASKS];
+  return {
+    method: 'fixed-sum',
+    tasks,
+    needs: { taskGradients: 'shared', lossesAfterStep: false },
+    trainableVariables: [],
+    beforeStep() {},
+    combine: (losses) => tf.tidy(() => tf.addN(Object.values(losses) as tf.Scalar[]) as tf.Scalar),
+    useTaskGradients(taskGradients: TaskGradients) {
+      const keys = Object.keys(taskGradients[tasks[0]!]!.gradients);
+      return Object.fromEntries(
+        keys.map((key) => [
+          key,
+          tf.tidy(() => tf.addN(tasks.map((task, i) => tf.mul(taskGradients[task]!.gradients[key]!, weights[i]!)))),
+        ]),
+      );
+    },
+    afterStep() {},
+    endEpoch() {},
+    weights: () => Object.fromEntries(tasks.map((task, i) => [task, weights[i]!])),
+    state: () => ({ method: 'fixed-sum', tasks, options: {}, data: {} }),
+    restore() {},
+    dispose() {},
+  };
+}
