@@ -157,3 +157,29 @@ export function fixedGradientSum(weights: readonly number[]): WeightingStrategy 
     dispose() {},
   };
 }
+
+/** Adam written out in float64 (PyTorch's update, L2 decay added to the gradient), the oracle for the learned-weight tests. */
+export function adamReference(
+  start: readonly number[],
+  gradients: (params: number[]) => number[],
+  steps: number,
+  { learningRate, weightDecay = 0 }: { learningRate: number; weightDecay?: number },
+  project: (params: number[]) => number[] = (p) => p,
+): number[][] {
+  let params = [...start];
+  let m = params.map(() => 0);
+  let v = params.map(() => 0);
+  const trajectory: number[][] = [];
+  for (let t = 1; t <= steps; t++) {
+    const g = gradients(params).map((gi, i) => gi + weightDecay * params[i]!);
+    m = m.map((mi, i) => 0.9 * mi + 0.1 * g[i]!);
+    v = v.map((vi, i) => 0.999 * vi + 0.001 * g[i]! ** 2);
+    params = project(
+      params.map(
+        (p, i) => p - (learningRate * (m[i]! / (1 - 0.9 ** t))) / (Math.sqrt(v[i]! / (1 - 0.999 ** t)) + 1e-8),
+      ),
+    );
+    trajectory.push(params);
+  }
+  return trajectory;
+}
