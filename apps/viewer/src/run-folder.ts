@@ -1,14 +1,16 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
-import { MetricsLog, type SeriesStats } from './metrics-log.js';
 import {
+  type Origin,
   type PredictionRecord,
+  RUN_FILES,
   type RunConfig,
   RunStoreError,
   type RunSummary,
-  validatePredictionRecord,
+  validatePrediction,
   validateRunConfig,
-  validateRunSummary,
-} from './run-store.js';
+  validateSummary,
+} from '@mtl/training/run-store';
+import { MetricsLog, type SeriesStats } from './metrics-log.js';
 import { resolveInside } from './safe-path.js';
 
 /** What the runs table needs of one run. */
@@ -36,15 +38,15 @@ export interface RunsChange {
 const stamp = (info: { ino: number; size: number; mtimeMs: number } | undefined) =>
   info ? `${info.ino}:${info.size}:${info.mtimeMs}` : '';
 
-async function readJson<T>(file: string, validate: (value: unknown, file: string) => T): Promise<T> {
+async function readJson<T>(file: string, validate: (value: unknown, origin: Origin) => T): Promise<T> {
   const text = await readFile(file, 'utf8');
   let value: unknown;
   try {
     value = JSON.parse(text);
-  } catch {
-    throw new RunStoreError(file, 'not valid JSON (half written?)');
+  } catch (error) {
+    throw new RunStoreError({ file }, '', `is not valid JSON (${(error as Error).message})`);
   }
-  return validate(value, file);
+  return validate(value, { file });
 }
 
 class Run {
@@ -68,7 +70,7 @@ class Run {
   /** Re-reads what changed on disk; true when anything did. */
   async refresh(): Promise<boolean> {
     const [config, summary, metrics, predictions] = await Promise.all(
-      ['config.json', 'summary.json', 'metrics.jsonl', 'predictions.jsonl'].map(async (name) => {
+      [RUN_FILES.config, RUN_FILES.summary, RUN_FILES.metrics, RUN_FILES.predictions].map(async (name) => {
         const path = await this.file(name);
         return { name, path, info: path ? await stat(path).catch(() => undefined) : undefined };
       }),
@@ -93,7 +95,7 @@ class Run {
     if (changedStamp(summary!)) {
       this.fileProblems.delete('summary.json');
       this.summary = summary!.path
-        ? await readJson(summary!.path, validateRunSummary).catch((error: Error) => {
+        ? await readJson(summary!.path, validateSummary).catch((error: Error) => {
             this.fileProblems.set('summary.json', error.message);
             return null;
           })
@@ -124,7 +126,7 @@ class Run {
 
   /** predictions.jsonl, read again only when it changed; bad lines are skipped and reported. */
   async readPredictions(): Promise<{ records: PredictionRecord[]; problems: string[] }> {
-    const path = await this.file('predictions.jsonl');
+    const path = await this.file(RUN_FILES.predictions);
     if (!path) return { records: [], problems: [] };
     const info = await stat(path);
     if (this.predictions?.stamp === stamp(info)) return this.predictions;
@@ -137,9 +139,13 @@ class Run {
     lines.forEach((line, i) => {
       if (line.trim() === '') return;
       try {
-        records.push(validatePredictionRecord(JSON.parse(line), `${path}:${i + 1}`));
+        records.push(validatePrediction(JSON.parse(line), { file: path, line: i + 1 }));
       } catch (error) {
-        problems.push(error instanceof RunStoreError ? error.message : `${path}:${i + 1}: not JSON`);
+        problems.push(
+          error instanceof RunStoreError
+            ? error.message
+            : `${path}:${i + 1}: is not valid JSON (${(error as Error).message})`,
+        );
       }
     });
     this.predictions = { stamp: stamp(info), records, problems };

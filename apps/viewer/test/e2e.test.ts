@@ -5,11 +5,13 @@
 import { appendFile, mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { EvalRecord, StepRecord } from '@mtl/training/run-store';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { build } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startViewer, type Viewer } from '../src/index.js';
-import { type EvalRecord, type StepRecord, writeFixture } from './fixture-runs.js';
+import { formatValue } from '../web/format.js';
+import { writeFixture } from './fixture-runs.js';
 import { tempDir } from './helpers.js';
 
 const OUTPUT = fileURLToPath(new URL('../test-output/', import.meta.url));
@@ -21,7 +23,7 @@ let browser: Browser;
 const steps = (i: number) => fixture.runs[i]!.records.filter((r): r is StepRecord => r.kind === 'step');
 const evals = (i: number, split = 'validation') =>
   fixture.runs[i]!.records.filter((r): r is EvalRecord => r.kind === 'eval' && r.split === split);
-const f4 = (v: number) => v.toFixed(4);
+const f4 = formatValue;
 
 beforeAll(async () => {
   const webRoot = join(temp.dir, 'web');
@@ -221,7 +223,7 @@ describe('mtl-viewer in Chromium', () => {
       String(first[0]![0]),
     );
     await page.check('input[name="row-normalised"]');
-    const share = first[0]![0]! / first[0]!.reduce((a, b) => a + b, 0);
+    const share = first[0]![0]! / first[0]!.reduce((a: number, b: number) => a + b, 0);
     await page.waitForFunction(
       (v) => document.querySelector('table.confusion td[data-cell="0,0"]')?.textContent === v,
       share.toFixed(2),

@@ -2,6 +2,7 @@ import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
 import { lowerBound, meanAndSpread, meanBuckets, minMaxBuckets, slotGrid } from './downsample.js';
 import { downloadBlob, toCsv } from './export.js';
+import { formatSeconds, formatValue } from './format.js';
 import { debiasedEma } from './smoothing.js';
 import type { ViewState } from './state.js';
 import type { Store } from './store.js';
@@ -66,21 +67,6 @@ export function chartSections(keys: Set<string>, tasks: string[]): ChartSection[
     .map((s) => ({ ...s, charts: s.charts.filter((c) => keys.has(c.key)) }))
     .filter((s) => s.charts.length > 0);
 }
-
-function formatSeconds(s: number): string {
-  if (!Number.isFinite(s)) return '';
-  if (Math.abs(s) < 60) return `${+s.toFixed(1)}s`;
-  const m = Math.floor(s / 60);
-  if (m < 60) return `${m}m${String(Math.round(s % 60)).padStart(2, '0')}s`;
-  return `${Math.floor(m / 60)}h${String(m % 60).padStart(2, '0')}m`;
-}
-
-export const formatValue = (v: number | undefined) =>
-  v === undefined || !Number.isFinite(v)
-    ? '–'
-    : v !== 0 && (Math.abs(v) >= 1000 || Math.abs(v) < 1e-3)
-      ? v.toExponential(3)
-      : v.toFixed(4);
 
 /** One drawn line's data: every stored point of one run (or the runs of a group). */
 interface Line {

@@ -1,6 +1,6 @@
 import './style.css';
+import type { PredictionRecord, RunConfig } from '@mtl/training/run-store';
 import type { ConfusionEntry, ExperimentListing, RunListing, RunsChange } from '../src/index.js';
-import type { PredictionRecord, TaskSpec } from '../src/run-store.js';
 import { ChartGrid, chartSections } from './charts.js';
 import { downloadBlob, toCsv } from './export.js';
 import { renderConfusion, renderExperiments, renderMedia } from './panels.js';
@@ -123,14 +123,14 @@ async function renderPanels() {
     const onChange = (patch: Partial<ViewState>) => setState(patch, 'panels');
     if (state.tab === 'confusion') {
       const data = (await getJson(`api/runs/${encodeURIComponent(run)}/confusion`)) as {
-        tasks: TaskSpec[];
+        tasks: RunConfig['tasks'];
         confusions: ConfusionEntry[];
       };
       renderConfusion(container, runIds, data, state, onChange);
     } else {
       const data = (await getJson(`api/runs/${encodeURIComponent(run)}/predictions`)) as {
         id: string;
-        tasks: TaskSpec[];
+        tasks: RunConfig['tasks'];
         predictions: PredictionRecord[];
         problems: string[];
       };
