@@ -176,16 +176,15 @@ export class MetricsLog {
     this.records++;
   }
 
-  /** The rows of every source whose record number is at least `from`. */
-  since(from: number): Record<string, SourceColumns> {
-    const out: Record<string, SourceColumns> = {};
+  /** The rows of every source whose record number is at least `from` (without `index`). */
+  since(from: number): Record<string, Omit<SourceColumns, 'index'>> {
+    const out: Record<string, Omit<SourceColumns, 'index'>> = {};
     for (const [source, columns] of this.sources) {
       const start = lowerBound(columns.index, from);
       if (start >= columns.index.length) continue;
       const values: Record<string, number[]> = {};
       for (const [tag, column] of Object.entries(columns.values)) values[tag] = column.slice(start);
       out[source] = {
-        index: columns.index.slice(start),
         step: columns.step.slice(start),
         epoch: columns.epoch.slice(start),
         wallTime: columns.wallTime.slice(start),

@@ -153,16 +153,26 @@ class Run {
   }
 }
 
+/** Runs read at once in a scan: the first scan of a big folder lists runs as they come. */
+const SCAN_CONCURRENCY = 8;
+/** Least time between two change reports within one scan, in ms. */
+const REPORT_EVERY_MS = 300;
+
 /**
  * The runs folder, watched by polling: runs appear when their folder does and vanish with
- * it; each refresh re-reads only what changed. Every file is opened by its real path, and
- * only when that lies inside the runs folder (a run folder or file linked out is not read).
+ * it; each refresh re-reads only what changed, and reports what changed to `onChange` as
+ * it goes (so a first scan of 500 runs shows the first ones at once). Every file is opened
+ * by its real path, and only when that lies inside the runs folder (a run folder or file
+ * linked out is not read).
  */
 export class RunsFolder {
   private runs = new Map<string, Run>();
   private refreshing: Promise<RunsChange> | undefined;
 
-  constructor(readonly root: string) {}
+  constructor(
+    readonly root: string,
+    private readonly onChange: (change: RunsChange) => void = () => {},
+  ) {}
 
   get(id: string): Run | undefined {
     return this.runs.get(id);
@@ -173,7 +183,7 @@ export class RunsFolder {
     return runs.map((run) => run.listing());
   }
 
-  /** One refresh at a time: a call during one waits for it. */
+  /** One refresh at a time: a call during one waits for it. Resolves to everything it changed. */
   refresh(): Promise<RunsChange> {
     this.refreshing ??= this.scan().finally(() => {
       this.refreshing = undefined;
@@ -188,28 +198,46 @@ export class RunsFolder {
       if (entry.name.startsWith('.') || !(entry.isDirectory() || entry.isSymbolicLink())) continue;
       if (await resolveInside(this.root, entry.name)) present.add(entry.name);
     }
-    const change: RunsChange = { added: [], removed: [], updated: [] };
+    const total: RunsChange = { added: [], removed: [], updated: [] };
+    let unreported: RunsChange = { added: [], removed: [], updated: [] };
+    let reportedAt = Date.now();
+    const report = () => {
+      if (unreported.added.length + unreported.removed.length + unreported.updated.length > 0)
+        this.onChange(unreported);
+      unreported = { added: [], removed: [], updated: [] };
+      reportedAt = Date.now();
+    };
     for (const id of this.runs.keys()) {
       if (!present.has(id)) {
         this.runs.delete(id);
-        change.removed.push(id);
+        total.removed.push(id);
+        unreported.removed.push(id);
       }
     }
-    await Promise.all(
-      [...present].map(async (id) => {
+    const queue = [...present].sort();
+    const worker = async () => {
+      for (let id = queue.shift(); id !== undefined; id = queue.shift()) {
         let run = this.runs.get(id);
         const isNew = run === undefined;
         run ??= new Run(this.root, id);
         const changed = await run.refresh();
         // A folder is a run once it has a config (or a problem with one).
-        if (run.config === null && run.fileProblems.size === 0) return;
+        if (run.config === null && run.fileProblems.size === 0) continue;
         if (isNew) {
           this.runs.set(id, run);
-          change.added.push(id);
-        } else if (changed) change.updated.push({ id, records: run.metrics?.records ?? 0 });
-      }),
-    );
-    change.added.sort();
-    return change;
+          total.added.push(id);
+          unreported.added.push(id);
+        } else if (changed) {
+          const update = { id, records: run.metrics?.records ?? 0 };
+          total.updated.push(update);
+          unreported.updated.push(update);
+        }
+        if (Date.now() - reportedAt > REPORT_EVERY_MS) report();
+      }
+    };
+    await Promise.all(Array.from({ length: SCAN_CONCURRENCY }, worker));
+    report();
+    total.added.sort();
+    return total;
   }
 }

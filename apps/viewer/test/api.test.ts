@@ -21,6 +21,7 @@ const listing = async (id: string) => ((await get('api/runs')).body.runs as RunL
 beforeAll(async () => {
   fixture = await writeFixture(temp.dir);
   viewer = await startViewer({ runs: fixture.runsDir, port: 0, pollMs: 100 });
+  await viewer.ready;
 });
 afterAll(async () => {
   await viewer.close();

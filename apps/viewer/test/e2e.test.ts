@@ -34,6 +34,7 @@ beforeAll(async () => {
   });
   fixture = await writeFixture(temp.dir);
   viewer = await startViewer({ runs: fixture.runsDir, port: 0, webRoot, pollMs: 150 });
+  await viewer.ready;
   browser = await chromium.launch({
     executablePath: '/usr/bin/chromium',
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],

@@ -279,6 +279,11 @@ export class ChartPanel {
       axes: [{ values: wallTime ? (_u, splits) => splits.map(formatSeconds) : undefined, size: 30 }, { size: 56 }],
       cursor: {
         sync: { key: 'mtl-x' },
+        // The legend shows every run's value; per-series cursor dots and uPlot's scan for the
+        // nearest non-null slot cost a DOM node and a linear search per series per move.
+        points: { show: false },
+        dataIdx: (_u, _series, closest) => closest,
+        focus: { prox: -1 },
         drag: { x: true, y: false, setScale: false },
         bind: {
           dblclick: () => () => {
@@ -301,7 +306,10 @@ export class ChartPanel {
         setCursor: [
           (u) => {
             const left = u.cursor.left;
-            this.showValuesAt(left === undefined || left < 0 ? undefined : u.posToVal(left, 'x'));
+            const x = left === undefined || left < 0 ? undefined : u.posToVal(left, 'x');
+            // The chart under the mouse answers at once; the charts that follow it, a frame later.
+            if (u.cursor.event) this.showValuesAt(x);
+            else this.showValuesSoon(x);
           },
         ],
       },
@@ -320,6 +328,19 @@ export class ChartPanel {
         return row;
       }),
     );
+  }
+
+  private pendingX: number | undefined;
+  private pending = false;
+
+  private showValuesSoon(x: number | undefined) {
+    this.pendingX = x;
+    if (this.pending) return;
+    this.pending = true;
+    setTimeout(() => {
+      this.pending = false;
+      this.showValuesAt(this.pendingX);
+    }, 60);
   }
 
   /** Every line's value at x (the nearest stored point); without x, each line's last point. */

@@ -82,6 +82,7 @@ async function render() {
     chartSections(keys, tasks),
   );
   timings.render = performance.now() - started;
+  document.body.dataset.renders = String(Number(document.body.dataset.renders ?? 0) + 1);
   await renderPanels();
 }
 
