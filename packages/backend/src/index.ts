@@ -1,7 +1,9 @@
+import { registerLstmRecurrenceKernels } from './lstm/lstm-recurrence.js';
 import { registerAllGradients } from './register-gradients.js';
 
 // Importing the package is enough for gradients to work on any backend.
 registerAllGradients();
+registerLstmRecurrenceKernels();
 
 export {
   type BackendChoice,
@@ -10,6 +12,7 @@ export {
   type InitBackendOptions,
   initBackend,
 } from './init-backend.js';
+export { hasLstmRecurrence, lstmRecurrence } from './lstm/lstm-recurrence.js';
 export { gradientKernelNames, registerAllGradients } from './register-gradients.js';
 export {
   IM2COL_BLOCK_FLOATS_FLAG,

@@ -1,6 +1,7 @@
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
 import * as tf from '@tensorflow/tfjs-core';
+import { registerLstmRecurrenceKernels } from './lstm/lstm-recurrence.js';
 import { registerAllGradients } from './register-gradients.js';
 import { registerWasmKernels } from './wasm/register-wasm-kernels.js';
 import { wasmThreadCount, withWasmThreads } from './wasm/wasm-threads.js';
@@ -90,6 +91,7 @@ export async function initBackend(options: InitBackendOptions = {}): Promise<Bac
   }
   registerAllGradients();
   registerWasmKernels();
+  registerLstmRecurrenceKernels();
   const passedOver: BackendChoice['passedOver'] = [];
 
   if (request === 'tensorflow' || request === 'auto') {

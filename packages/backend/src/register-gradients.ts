@@ -3,6 +3,7 @@ import { gradientConfigs as tfjsGradientConfigs } from './generated/tfjs-gradien
 import { comparisonGradConfigs } from './gradients/comparison-grads.js';
 import { gatherNdGradConfig } from './gradients/gather-nd-grad.js';
 import { unpackGradConfig } from './gradients/unpack-grad.js';
+import { lstmRecurrenceGradConfig } from './lstm/lstm-recurrence.js';
 
 /** Gradients that replace tfjs-core's own, which are wrong. */
 const corrected: readonly GradConfig[] = [unpackGradConfig];
@@ -14,12 +15,13 @@ const gradientConfigs: readonly GradConfig[] = [
   ...corrected,
   gatherNdGradConfig,
   ...comparisonGradConfigs,
+  lstmRecurrenceGradConfig,
 ];
 
 /**
  * Registers every gradient that tfjs-core defines but does not register by itself, with
- * its Unpack gradient corrected, and the few it lacks (GatherNd; zero gradients for
- * comparisons).
+ * its Unpack gradient corrected, the few it lacks (GatherNd; zero gradients for
+ * comparisons), and this package's fused LSTM recurrence's.
  * A gradient already registered (by `@tensorflow/tfjs`, say, or by an earlier call) is
  * kept, so each kernel gets exactly one gradient however often this runs.
  * Returns the number of gradients this call registered.

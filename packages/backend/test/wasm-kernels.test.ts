@@ -250,6 +250,78 @@ describe('wasm training kernels', () => {
     summed.dispose();
   });
 
+  it('Sum and Mean (replaced) match cpu over any axes, keepDims or not, float32 and int32', async () => {
+    expect(WASM_REPLACED_KERNELS).toEqual(expect.arrayContaining(['Sum', 'Mean']));
+    const rand = seededRandom(6);
+    for (let n = 0; n < 40; n++) {
+      const rank = randomInt(rand, 1, 4);
+      const shape = Array.from({ length: rank }, () => randomInt(rand, 1, 5));
+      const axes = [...shape.keys()].filter(() => rand() < 0.5);
+      const axis = axes.length === 0 ? undefined : axes;
+      const keepDims = rand() < 0.5;
+      const x = randomValues(rand, shape);
+      const ints = Int32Array.from(x, (v) => Math.round(v * 10));
+      const results = await onBackends(['cpu', 'wasm'], () => [
+        tf.sum(tf.tensor(x, shape), axis, keepDims),
+        tf.mean(tf.tensor(x, shape), axis, keepDims),
+        tf.sum(tf.tensor(ints, shape, 'int32'), axis, keepDims),
+      ]);
+      expectSameOnWasmAndCpu(results, JSON.stringify({ shape, axis, keepDims }));
+    }
+  });
+
+  it('GatherV2 (replaced) matches cpu on any axis, for float32, int32 and bool, and rejects bad indices', async () => {
+    expect(WASM_REPLACED_KERNELS).toContain('GatherV2');
+    const rand = seededRandom(7);
+    for (let n = 0; n < 30; n++) {
+      const rank = randomInt(rand, 1, 4);
+      const shape = Array.from({ length: rank }, () => randomInt(rand, 1, 5));
+      const axis = randomInt(rand, 0, rank - 1);
+      const indexShape = rand() < 0.5 ? [randomInt(rand, 0, 6)] : [2, randomInt(rand, 1, 3)];
+      const ids = Int32Array.from({ length: indexShape.reduce((a, b) => a * b, 1) }, () =>
+        randomInt(rand, 0, shape[axis]! - 1),
+      );
+      const x = randomValues(rand, shape);
+      const results = await onBackends(['cpu', 'wasm'], () => {
+        const indices = tf.tensor(ids, indexShape, 'int32');
+        return [
+          tf.gather(tf.tensor(x, shape), indices, axis),
+          tf.gather(
+            tf.tensor(
+              Int32Array.from(x, (v) => Math.round(v * 9)),
+              shape,
+              'int32',
+            ),
+            indices,
+            axis,
+          ),
+          tf.cast(tf.gather(tf.greater(tf.tensor(x, shape), 0), indices, axis), 'float32'),
+        ];
+      });
+      expectSameOnWasmAndCpu(results, JSON.stringify({ shape, axis, indexShape }));
+    }
+    await tf.setBackend('wasm');
+    const x = tf.zeros([3, 2]);
+    const bad = tf.tensor1d([0, 3], 'int32');
+    expect(() => tf.gather(x, bad)).toThrow(/index value 3 is not in \[0, 2\]/);
+    tf.dispose([x, bad]);
+  });
+
+  it('Identity (replaced) shares data: a clone costs no memory and outlives its source', async () => {
+    expect(WASM_REPLACED_KERNELS).toContain('Identity');
+    await tf.setBackend('wasm');
+    const x = tf.tensor2d([1, 2, 3, 4, 5, 6], [2, 3]);
+    const copy = tf.clone(x);
+    expect(copy.dataId).toBe(x.dataId);
+    x.dispose();
+    expect(Array.from(copy.dataSync())).toEqual([1, 2, 3, 4, 5, 6]);
+    // A gradient that saves its input through the tape's clones still sees the right values.
+    const y = tf.tensor1d([1, -2, 3]);
+    const dx = tf.grad((v: tf.Tensor) => tf.sum(tf.mul(v, v)))(y);
+    expect(Array.from(dx.dataSync())).toEqual([2, -4, 6]);
+    tf.dispose([copy, y, dx]);
+  });
+
   it('rejects what the kernels cannot do with a clear message', async () => {
     await tf.setBackend('wasm');
     const x = tf.zeros([1, 2, 4, 4]);

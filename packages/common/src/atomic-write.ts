@@ -1,8 +1,10 @@
 /** What `writeFileAtomic` writes: the whole content, or chunks as a producer makes them. */
 export type AtomicContent = string | Uint8Array | Iterable<string | Uint8Array> | AsyncIterable<string | Uint8Array>;
 
-/** Temporary files end in this, after the target's name and a unique part: `<name>.<pid>.<random>.tmp`. */
+/** Temporary files end in this, after the target's name and a unique part: `<name>.<host>-<pid>.<random>.tmp`. */
 export const TEMP_SUFFIX = '.tmp';
+
+const TEMP_NAME = /\.([0-9a-f]{8})-(\d+)\.[0-9a-f]{12}\.tmp$/;
 
 // node:fs loads on first use, so a browser bundle that imports this package for its generator works.
 const nodeModules = async () => ({
@@ -26,7 +28,7 @@ function chunksOf(content: AtomicContent): Iterable<string | Uint8Array> | Async
 export async function writeFileAtomic(path: string, content: AtomicContent): Promise<void> {
   const { fs, path: paths, crypto } = await nodeModules();
   const target = paths.resolve(path);
-  const temporary = `${target}.${process.pid}.${crypto.randomBytes(6).toString('hex')}${TEMP_SUFFIX}`;
+  const temporary = `${target}.${await hostTag()}-${process.pid}.${crypto.randomBytes(6).toString('hex')}${TEMP_SUFFIX}`;
   let handle: Awaited<ReturnType<typeof fs.open>> | undefined;
   try {
     handle = await fs.open(temporary, 'wx');
@@ -68,5 +70,61 @@ export async function syncFolder(dir: string): Promise<void> {
 
 /** True for a name `writeFileAtomic` gives its temporary files. */
 export function isAtomicTempFile(name: string): boolean {
-  return /\.\d+\.[0-9a-f]{12}\.tmp$/.test(name);
+  return TEMP_NAME.test(name);
+}
+
+/** This machine in temporary-file and lock names: a hash of the host name, so a folder shared between machines tells them apart. */
+export async function hostTag(): Promise<string> {
+  const { crypto } = await nodeModules();
+  const { hostname } = await import('node:os');
+  return crypto.createHash('sha256').update(hostname()).digest('hex').slice(0, 8);
+}
+
+/** True when process `pid` runs on this machine. */
+export function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+export interface StaleTempOptions {
+  /** A temporary file of another machine counts as abandoned after this long. Default 1 hour. */
+  otherHostAfterMs?: number;
+}
+
+/**
+ * Removes the temporary files that `writeFileAtomic` left in `dir` when its process was
+ * killed: those of a process of this machine that no longer runs, and those of another
+ * machine older than `otherHostAfterMs` (its process cannot be asked). Returns the paths
+ * removed; a file that cannot be removed (a read-only folder) is left and not listed.
+ */
+export async function removeStaleTempFiles(dir: string, options: StaleTempOptions = {}): Promise<string[]> {
+  const { fs, path: paths } = await nodeModules();
+  const otherHostAfterMs = options.otherHostAfterMs ?? 3_600_000;
+  const here = await hostTag();
+  const names = await fs.readdir(dir).catch(() => [] as string[]);
+  const removed: string[] = [];
+  for (const name of names) {
+    const match = TEMP_NAME.exec(name);
+    if (match === null) continue;
+    const file = paths.join(dir, name);
+    const [, host, pid] = match;
+    let stale = host === here && !processAlive(Number(pid));
+    if (!stale && host !== here) {
+      const info = await fs.stat(file).catch(() => undefined);
+      stale = info !== undefined && Date.now() - info.mtimeMs > otherHostAfterMs;
+    }
+    if (
+      stale &&
+      (await fs.rm(file).then(
+        () => true,
+        () => false,
+      ))
+    )
+      removed.push(file);
+  }
+  return removed;
 }

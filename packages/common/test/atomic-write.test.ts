@@ -66,7 +66,7 @@ describe('writeFileAtomic', () => {
   });
 
   it('names its temporary files so a cleaner can find them', () => {
-    expect(isAtomicTempFile('index.json.1234.0a1b2c3d4e5f.tmp')).toBe(true);
+    expect(isAtomicTempFile('index.json.0badcafe-1234.0a1b2c3d4e5f.tmp')).toBe(true);
     expect(isAtomicTempFile('index.json')).toBe(false);
     expect(isAtomicTempFile('notes.tmp')).toBe(false);
   });

@@ -89,8 +89,42 @@ describe('LSTM', () => {
     });
     const count = (name: string) => profile.kernels.filter((kernel) => kernel.name === name).length;
     expect(count('_FusedMatMul')).toBe(2); // input projection: one per layer
-    expect(count('BatchMatMul')).toBe(2 * 3); // recurrent: one per computed step per layer
+    // The recurrence: one fused kernel per layer, over the 3 steps of the longest clip.
+    const recurrences = profile.kernels.filter((kernel) => kernel.name === 'MtlLstmRecurrence');
+    expect(recurrences.map((kernel) => kernel.inputShapes[0])).toEqual([
+      [2, 3, 20],
+      [2, 3, 20],
+    ]);
+    expect(count('BatchMatMul')).toBe(0);
     tf.dispose(x);
+  });
+
+  it('gives the same outputs and gradients op by op, where a backend lacks the fused kernel', async () => {
+    await tf.setBackend('cpu');
+    const x = tf.randomNormal([3, 5, 6], 0, 1, 'float32', 17) as tf.Tensor3D;
+    const weights = tf.randomNormal([3, 5, 5], 0, 1, 'float32', 18);
+    const vars = lstm.layers.flatMap((layer) => [layer.inputKernel, layer.recurrentKernel, layer.bias]);
+    const run = () =>
+      tf.tidy(() => {
+        const { value, grads } = tf.variableGrads(
+          () => tf.sum(tf.mul(lstm.apply(x, [5, 2, 4]).sequence, weights)) as tf.Scalar,
+          vars,
+        );
+        return [value, ...vars.map((v) => grads[v.name]!)].map((t) => t.dataSync());
+      });
+    const fused = run();
+    const kernel = tf.getKernel('MtlLstmRecurrence', 'cpu')!;
+    tf.unregisterKernel('MtlLstmRecurrence', 'cpu');
+    try {
+      const opByOp = run();
+      fused.forEach((values, i) => {
+        expect(relativeError(values, opByOp[i]!), `output ${i}`).toBeLessThan(1e-5);
+      });
+    } finally {
+      tf.registerKernel(kernel);
+      await tf.setBackend('wasm');
+    }
+    tf.dispose([x, weights]);
   });
 
   it('rejects inputs and lengths that do not fit', () => {

@@ -47,7 +47,7 @@ export function preprocessingDifferences(
   const differ = (what: string, cached: unknown, model: unknown) => {
     if (cached !== model) differences.push(`${what}: cache has ${cached ?? 'none'}, model reads ${model}`);
   };
-  differ('frame rate (fps)', meta.fps, spec.frameRate);
+  differ('frame rate (fps)', meta.fps, spec.fps);
   if (spec.audio) {
     if (!meta.arrays.audio) differences.push('audio: cache has no audio, model reads audio');
     else {
@@ -77,6 +77,9 @@ export async function assembleBatch(request: AssembleRequest): Promise<Assembled
       const differences = preprocessingDifferences(read.meta, spec);
       if (differences.length > 0)
         throw new Error(`cached preprocessing differs from the model: ${differences.join('; ')}`);
+      // A NaN in the data would surface as a NaN loss steps later, far from its cause.
+      const bad = spec.audio && read.audio ? read.audio.findIndex((v) => !Number.isFinite(v)) : -1;
+      if (bad >= 0) throw new Error(`audio sample ${bad} is ${read.audio![bad]} (not finite)`);
       loaded.push(read);
     } catch (error) {
       skipped.push({ clipId: clip.id, reason: (error as Error).message });

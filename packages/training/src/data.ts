@@ -1,8 +1,7 @@
-import { type Manifest, randomSplit, readManifest, standardSplit } from '@mtl/datasets';
+import { type Manifest, randomSplit, readManifest, standardSplit, toMediaClip } from '@mtl/datasets';
 import { type PreprocessFailure, type PreprocessOptions, preprocess } from '@mtl/media';
 import type { InputSpec } from '@mtl/models';
 import type { LoaderClip } from './loader.js';
-import { toMediaClip } from './media-clips.js';
 import type { Split } from './run-store/index.js';
 
 /** Which partition of the manifest: the corpus's standard (speaker-independent) folds, or the paper's random 60/20/20. */
@@ -39,7 +38,7 @@ export interface PreparedData {
  */
 export function preprocessingFor(spec: InputSpec, corpus: { video: boolean; faceBoxes: boolean }): PreprocessOptions {
   return {
-    fps: spec.frameRate,
+    fps: spec.fps,
     maxSeconds: 6,
     remainder: 'drop',
     audio: { sampleRate: spec.sampleRate, channel: 'mix' },

@@ -1,6 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import { createRandom } from '@mtl/datasets';
+import { hashSeed, SeededRandom } from '@mtl/common';
 import { AudioStatsAccumulator, ClipCache } from '@mtl/media';
 import type { InputSpec, ModelInputs } from '@mtl/models';
 import * as tf from '@tensorflow/tfjs-core';
@@ -11,12 +11,10 @@ import {
   type ClipRef,
   preprocessingDifferences,
 } from './assemble-batch.js';
+import type { RunClip } from './run-store/index.js';
 
-/** One clip of a split: where it is in the cache, how long it is, its class per task. */
-export interface LoaderClip extends ClipRef {
-  frameCount: number;
-  labels: Record<string, number>;
-}
+/** One clip of a split: where it is in the cache, how long it is, its class per task (as config.json records it). */
+export type LoaderClip = RunClip;
 
 export interface LoaderOptions {
   cacheDir: string;
@@ -60,11 +58,6 @@ export interface Batch {
 /** Clips per bucket group when bucketing: sorted by length inside, shuffled between. */
 const BUCKET_BATCHES = 20;
 
-/** The seed of one epoch's order: a different stream per epoch, so any epoch can be replayed alone. */
-function epochSeed(seed: number, epoch: number): number {
-  return (seed ^ Math.imul(epoch, 0x9e3779b1)) >>> 0;
-}
-
 /**
  * Reads a split's clips from the clip cache in batches: seeded order per epoch (so a run
  * resumes mid-epoch at a batch index), zero padding to the longest clip plus per-clip
@@ -103,7 +96,8 @@ export class ClipLoader {
   /** The clips of each batch of an epoch (1-based), in order: a pure function of seed and epoch. */
   epochPlan(epoch: number): LoaderClip[][] {
     const { clips, batchSize, shuffle, bucketByLength, seed } = this.options;
-    const random = createRandom(epochSeed(seed, epoch));
+    // A stream per epoch, so any epoch (and any batch in it) can be replayed alone.
+    const random = new SeededRandom(hashSeed(seed, `epoch ${epoch}`));
     let order = shuffle ? random.shuffle(clips) : clips.slice();
     if (bucketByLength) {
       const group = batchSize * BUCKET_BATCHES;
@@ -195,7 +189,7 @@ export class ClipLoader {
   }
 }
 
-/** The global mean and deviation of the clips' audio (the training split's, for normalisation). */
+/** The global mean and deviation of the clips' audio (the training split's, for normalisation), over the clips that load. */
 export async function computeAudioStats(
   cacheDir: string,
   clips: readonly ClipRef[],
@@ -203,8 +197,9 @@ export async function computeAudioStats(
   const cache = new ClipCache(cacheDir);
   const accumulator = new AudioStatsAccumulator();
   for (const clip of clips) {
+    // Clips the loader will skip (unreadable, non-finite samples) must not skew the statistics either.
     const { audio } = await cache.read(clip.key).catch(() => ({ audio: undefined }));
-    if (audio) accumulator.add(audio);
+    if (audio?.every(Number.isFinite)) accumulator.add(audio);
   }
   const { mean, std } = accumulator.stats();
   return { mean, std };

@@ -1,10 +1,14 @@
 import {
   BatchMatMul,
   Conv2DBackpropInput,
+  GatherV2,
   getKernel,
+  Identity,
   type KernelConfig,
   MaxPoolGrad,
+  Mean,
   registerKernel,
+  Sum,
   unregisterKernel,
 } from '@tensorflow/tfjs-core';
 import { untransposedMatMul } from './kernels/batch-mat-mul.js';
@@ -12,7 +16,10 @@ import { conv2DBackpropFilterConfig } from './kernels/conv2d-backprop-filter.js'
 import { conv2DBackpropInputConfig } from './kernels/conv2d-backprop-input.js';
 import { depthwiseConv2dNativeBackpropFilterConfig } from './kernels/depthwise-conv2d-native-backprop-filter.js';
 import { depthwiseConv2dNativeBackpropInputConfig } from './kernels/depthwise-conv2d-native-backprop-input.js';
+import { gatherRows } from './kernels/gather-rows.js';
+import { sharedIdentity } from './kernels/identity.js';
 import { maxPoolGradConfig } from './kernels/max-pool-grad.js';
+import { innerBlockReduction } from './kernels/reduce-inner-block.js';
 import { unsortedSegmentSumConfig } from './kernels/unsorted-segment-sum.js';
 
 export { IM2COL_BLOCK_FLOATS_FLAG } from './kernels/conv2d-backprop-filter.js';
@@ -34,6 +41,10 @@ const replacements: Record<string, (original: KernelConfig) => KernelConfig> = {
   [Conv2DBackpropInput]: () => conv2DBackpropInputConfig,
   [BatchMatMul]: untransposedMatMul,
   _FusedMatMul: untransposedMatMul,
+  [Sum]: innerBlockReduction('sum'),
+  [Mean]: innerBlockReduction('mean'),
+  [GatherV2]: gatherRows,
+  [Identity]: sharedIdentity,
 };
 
 export const WASM_TRAINING_KERNELS: readonly string[] = missing.map((config) => config.kernelName);

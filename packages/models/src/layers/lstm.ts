@@ -1,3 +1,4 @@
+import { hasLstmRecurrence, lstmRecurrence } from '@mtl/backend';
 import * as tf from '@tensorflow/tfjs-core';
 import { blockwise, glorotUniform, orthogonal } from '../initializers.js';
 import { type Lengths, readLengths } from '../lengths.js';
@@ -64,9 +65,11 @@ export class LSTMLayer {
       }),
       [batch, steps, GATES * units],
     );
-    const computed = recurrence(
-      longest === steps ? projected : tf.slice(projected, [0, 0, 0], [batch, longest, GATES * units]),
-      this.recurrentKernel,
+    const run = longest === steps ? projected : tf.slice(projected, [0, 0, 0], [batch, longest, GATES * units]);
+    // One fused kernel where the backend has it (wasm, cpu), else the recurrence below.
+    const computed = (hasLstmRecurrence() ? lstmRecurrence : recurrence)(
+      run as tf.Tensor3D,
+      this.recurrentKernel as tf.Tensor2D,
     ) as tf.Tensor3D;
     if (lengths.every((length) => length === steps)) {
       return {
@@ -89,7 +92,8 @@ export class LSTMLayer {
 }
 
 /**
- * The recurrence of one layer: projected inputs [batch, steps, 4u] (x W + b) and the
+ * The recurrence of one layer, op by op, for backends without `lstmRecurrence`'s kernel
+ * (tfjs-node): projected inputs [batch, steps, 4u] (x W + b) and the
  * recurrent kernel [u, 4u] -> outputs h [batch, steps, u], from zero state. Its gradient
  * is written out (backpropagation through time with the per-step factors precomputed
  * for all steps at once), so a step costs 7 ops backwards instead of the ~30 that

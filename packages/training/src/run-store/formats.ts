@@ -82,6 +82,17 @@ export interface RunConfig {
   audioStats: { mean: number; std: number };
   versions: Record<string, string>;
   git?: string;
+  /** The clips of each split as the loader reads them: cache key, frames, class per task. */
+  clips?: Record<Split, RunClip[]>;
+  /** Clips that could not be preprocessed when the run started, and why. */
+  preprocessFailures?: { id: string; file?: string; reason: string }[];
+}
+
+export interface RunClip {
+  id: string;
+  key: string;
+  frameCount: number;
+  labels: Record<string, number>;
 }
 
 /** One training step. */
@@ -254,8 +265,17 @@ const configSchema = object(
     audioStats: object({ mean: number(), std: number({ min: 0 }) }),
     versions: record(string()),
     git: string(),
+    clips: object(
+      Object.fromEntries(
+        SPLITS.map((split) => [
+          split,
+          array(object({ id: string(), key: string(), frameCount: integer(1), labels: record(integer()) })),
+        ]),
+      ),
+    ),
+    preprocessFailures: array(object({ id: string(), reason: string() })),
   },
-  ['git'],
+  ['git', 'clips', 'preprocessFailures'],
 );
 
 const stepSchema = object(

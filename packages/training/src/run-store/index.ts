@@ -16,6 +16,7 @@ export {
   RUN_FILES,
   RUN_FORMAT,
   RUN_STATUSES,
+  type RunClip,
   type RunConfig,
   type RunModal,
   type RunStatus,

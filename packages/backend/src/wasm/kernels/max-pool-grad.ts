@@ -6,14 +6,16 @@ import {
   type MaxPoolGradAttrs,
   type TensorInfo,
 } from '@tensorflow/tfjs-core';
-import { ConvPatches } from '../conv-patches.js';
 import { WasmKernelContext } from '../wasm-kernel-context.js';
 
 /**
  * Replaces tfjs-backend-wasm 4.22's MaxPoolGrad, which routes the gradient of a window
- * whose maximum is negative to the window's first element. Each output's gradient goes
- * to the first position holding its window's maximum, as on the cpu backend. Channels
- * are the inner loop, so every read and write is contiguous.
+ * whose maximum is negative to the window's first element (so does its
+ * MaxPoolWithArgmax, which starts each search at FLT_MIN). Each output's gradient goes to
+ * the first position holding its window's maximum, as on the cpu backend. The window's
+ * bounds are clipped once per output, not tested per tap: the compact preset's stem pool
+ * gradient ([192, 16, 16, 8], 3x3 stride 2) takes 3.5 ms instead of 5.4 ms with a
+ * callback per tap (channels innermost: 4.6 ms).
  */
 function maxPoolGrad(args: {
   inputs: { dy: TensorInfo; input: TensorInfo; output: TensorInfo };
@@ -30,32 +32,40 @@ function maxPoolGrad(args: {
     pad,
     dimRoundingMode,
   );
-  const { inChannels } = info;
-  const patches = new ConvPatches(info);
+  const { batchSize, inHeight, inWidth, inChannels, outHeight, outWidth, strideHeight, strideWidth, padInfo } = info;
+  const { effectiveFilterHeight, effectiveFilterWidth } = info;
 
   const ctx = new WasmKernelContext(args.backend);
   const result = ctx.output(input.shape, 'float32');
   const dx = ctx.view(result).fill(0);
   const xs = ctx.view(input);
   const dys = ctx.view(dy);
-  const best = new Float32Array(inChannels);
-  const where = new Int32Array(inChannels);
-  for (let p = 0; p < patches.positions; p++) {
-    best.fill(Number.NEGATIVE_INFINITY);
-    where.fill(-1);
-    patches.forEachTap(p, (_column, base) => {
-      for (let c = 0; c < inChannels; c++) {
-        const value = xs[base + c] as number;
-        if (value > (best[c] as number) || (where[c] as number) < 0) {
-          best[c] = value;
-          where[c] = base + c;
+  let p = 0;
+  for (let b = 0; b < batchSize; b++) {
+    for (let oh = 0; oh < outHeight; oh++) {
+      const top = oh * strideHeight - padInfo.top;
+      const h0 = Math.max(0, top);
+      const h1 = Math.min(inHeight, top + effectiveFilterHeight);
+      for (let ow = 0; ow < outWidth; ow++, p++) {
+        const left = ow * strideWidth - padInfo.left;
+        const w0 = Math.max(0, left);
+        const w1 = Math.min(inWidth, left + effectiveFilterWidth);
+        for (let c = 0; c < inChannels; c++) {
+          let best = Number.NEGATIVE_INFINITY;
+          let where = -1;
+          for (let ih = h0; ih < h1; ih++) {
+            for (let iw = w0, index = ((b * inHeight + ih) * inWidth + w0) * inChannels + c; iw < w1; iw++) {
+              const value = xs[index] as number;
+              if (value > best || where < 0) {
+                best = value;
+                where = index;
+              }
+              index += inChannels;
+            }
+          }
+          if (where >= 0) dx[where] = (dx[where] as number) + (dys[p * inChannels + c] as number);
         }
       }
-    });
-    const dyBase = p * inChannels;
-    for (let c = 0; c < inChannels; c++) {
-      const index = where[c] as number;
-      if (index >= 0) dx[index] = (dx[index] as number) + (dys[dyBase + c] as number);
     }
   }
   return result;

@@ -1,0 +1,255 @@
+import { spawn } from 'node:child_process';
+import { cp, readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { strategyNames } from '@mtl/dynamic-loss';
+import * as tf from '@tensorflow/tfjs-core';
+import { beforeAll, describe, expect, it } from 'vitest';
+import {
+  type MetricsRecord,
+  NonFiniteError,
+  readMetrics,
+  readRun,
+  resume,
+  type TrainConfig,
+  train,
+  validateRun,
+} from '../src/index.js';
+import { type Corpus, tinyCorpus, wasm } from './fixtures.js';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+let corpus: Corpus;
+let base: TrainConfig;
+let runs = 0;
+const runsDir = () => path.join(corpus.root, 'runs');
+const nextId = (name: string) => `${name}-${runs++}`;
+
+beforeAll(async () => {
+  await wasm();
+  corpus = await tinyCorpus();
+  base = {
+    data: { manifest: corpus.manifest, cacheDir: corpus.cacheDir },
+    split: { name: 'random' },
+    seed: 11,
+    model: { preset: 'compact', modal: 'multi' },
+    weighting: { method: 'softmax' },
+    training: { epochs: 2, batchSize: 3, lr: 1e-3 },
+  };
+}, 120_000);
+
+/** Metrics without what depends on the clock. */
+const numbers = (records: MetricsRecord[]) => records.map(({ wallTime: _w, examplesPerSecond: _e, ...rest }) => rest);
+
+async function copyCache(name: string): Promise<string> {
+  const copy = path.join(corpus.root, name);
+  await cp(corpus.cacheDir, copy, { recursive: true });
+  return copy;
+}
+
+const binFile = (cacheDir: string, key: string) => path.join(cacheDir, 'clips', key.slice(0, 2), `${key}.bin`);
+
+describe('resume', () => {
+  it('continues a run stopped mid-epoch and between epochs with metrics equal to an uninterrupted run', async () => {
+    const whole = await train({ ...base, id: nextId('whole') }, { runsDir: runsDir(), workers: 0 });
+    const expected = numbers((await readMetrics(whole.runDir)).records);
+    expect(expected.filter((r) => r.kind === 'step').length).toBeGreaterThanOrEqual(6);
+
+    for (const stopAt of ['mid-epoch', 'between-epochs'] as const) {
+      const controller = new AbortController();
+      const stopped = await train(
+        { ...base, id: nextId(stopAt) },
+        {
+          runsDir: runsDir(),
+          workers: 0,
+          signal: controller.signal,
+          onProgress: (event) => {
+            if (stopAt === 'mid-epoch' && event.kind === 'step' && event.step === 2) controller.abort();
+            if (stopAt === 'between-epochs' && event.kind === 'eval' && event.record.epoch === 1) controller.abort();
+          },
+        },
+      );
+      expect(stopped.status).toBe('interrupted');
+      expect(stopped.resumeCommand).toContain(stopped.runDir);
+      const interrupted = await readRun(stopped.runDir);
+      expect(interrupted.summary).toMatchObject({ status: 'interrupted', resume: stopped.resumeCommand });
+      expect(interrupted.summary!.steps).toBe(
+        stopAt === 'mid-epoch' ? 2 : expected.filter((r) => r.kind === 'step' && r.epoch === 1).length,
+      );
+      const before = tf.memory().numTensors;
+      const resumed = await resume(stopped.runDir, { workers: 0 });
+      expect(tf.memory().numTensors).toBe(before);
+      expect(resumed.status).toBe('completed');
+      expect(numbers((await readMetrics(stopped.runDir)).records)).toEqual(expected);
+      expect((await validateRun(stopped.runDir)).ok).toBe(true);
+    }
+  });
+
+  it('stops on SIGTERM in a real process: finishes the step, writes last, exits non-zero saying how to resume', async () => {
+    const id = nextId('signal');
+    const child = spawn(
+      process.execPath,
+      [
+        '--conditions=@mtl/source',
+        '--import',
+        'tsx',
+        path.join(here, 'train-child.ts'),
+        JSON.stringify({ ...base, id, training: { ...base.training, epochs: 50 } }),
+        runsDir(),
+      ],
+      { cwd: path.join(here, '..'), stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    let stdout = '';
+    let stderr = '';
+    child.stderr.on('data', (d) => (stderr += d));
+    const exit = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    await new Promise<void>((resolve) => {
+      child.stdout.on('data', (d) => {
+        stdout += d;
+        if (stdout.includes('step 1\n')) resolve();
+      });
+      child.on('exit', () => resolve());
+    });
+    child.kill('SIGTERM');
+    expect(await exit).toBe(143);
+    const runDir = path.join(runsDir(), id);
+    expect(stderr).toContain(`SIGTERM: finishing the current step`);
+    expect(stderr).toContain(`run interrupted; to continue: mtl-trainer train --resume ${runDir}`);
+    const run = await readRun(runDir);
+    expect(run.summary!.status).toBe('interrupted');
+    const stepsLogged = run.metrics.filter((m) => m.kind === 'step').length;
+    expect(run.summary!.steps).toBe(stepsLogged);
+    const state = JSON.parse(await readFile(path.join(runDir, 'checkpoints/last/training-state.json'), 'utf8'));
+    expect(state.loop.step).toBe(stepsLogged);
+  }, 60_000);
+});
+
+describe('failures', () => {
+  it('catches a diverging step before its update, naming step, epoch, task and clips; last and best stay good', async () => {
+    const controller = new AbortController();
+    const first = await train(
+      { ...base, id: nextId('nan') },
+      {
+        runsDir: runsDir(),
+        workers: 0,
+        signal: controller.signal,
+        onProgress: (event) => {
+          if (event.kind === 'eval' && event.record.epoch === 1) controller.abort();
+        },
+      },
+    );
+    expect(first.status).toBe('interrupted');
+    const run = await readRun(first.runDir);
+    // From epoch 2 on, a learning rate that throws the weights to 1e30: the next forward pass overflows.
+    const configFile = path.join(first.runDir, 'config.json');
+    await writeFile(configFile, JSON.stringify({ ...run.config, training: { ...run.config.training, lr: 1e30 } }));
+    const checkpointFiles = async () =>
+      Promise.all(
+        ['last', 'best'].map((c) => readFile(path.join(first.runDir, 'checkpoints', c, 'training-state.json'), 'utf8')),
+      );
+    const saved = await checkpointFiles();
+
+    const before = tf.memory().numTensors;
+    const error = await resume(first.runDir, { workers: 0 }).catch((e: unknown) => e);
+    expect(tf.memory().numTensors).toBe(before);
+    expect(error).toBeInstanceOf(NonFiniteError);
+    const nonFinite = error as NonFiniteError;
+    expect(nonFinite.epoch).toBe(2);
+    expect(nonFinite.step).toBeGreaterThan(run.summary!.steps);
+    const trainIds = run.config.clips!.train.map((c) => c.id);
+    expect(nonFinite.clipIds.length).toBeGreaterThan(0);
+    expect(nonFinite.clipIds.every((id) => trainIds.includes(id))).toBe(true);
+    expect(nonFinite.tasks.length).toBeGreaterThan(0);
+    expect(nonFinite.message).toContain(
+      `non-finite ${nonFinite.what} at step ${nonFinite.step} (epoch 2), task ${nonFinite.tasks.join(', ')}, batch clips ${nonFinite.clipIds.join(', ')}`,
+    );
+    expect(await checkpointFiles()).toEqual(saved);
+    const after = await readRun(first.runDir);
+    expect(after.summary).toMatchObject({ status: 'failed', error: nonFinite.message });
+    // Steps logged stop before the step that diverged.
+    expect(after.metrics.filter((m) => m.kind === 'step').at(-1)!.step).toBe(nonFinite.step - 1);
+  });
+
+  it('reports clips that fail to load (a cut-off file, NaN samples) by id, skips them, and finishes the run', async () => {
+    const cacheDir = await copyCache('broken-cache');
+    const probe = await train(
+      { ...base, id: nextId('probe'), data: { ...base.data, cacheDir }, training: { ...base.training, epochs: 1 } },
+      { runsDir: runsDir(), workers: 0 },
+    );
+    const [, broken, poisoned] = (await readRun(probe.runDir)).config.clips!.train as [
+      unknown,
+      { id: string; key: string },
+      { id: string; key: string },
+    ];
+    await writeFile(binFile(cacheDir, broken.key), new Uint8Array(7));
+    const bytes = await readFile(binFile(cacheDir, poisoned.key));
+    bytes.set(new Uint8Array(new Float32Array([0, Number.NaN]).buffer), 0);
+    await writeFile(binFile(cacheDir, poisoned.key), bytes);
+    const skipped: string[] = [];
+    const result = await train(
+      { ...base, id: nextId('skip'), data: { ...base.data, cacheDir } },
+      { runsDir: runsDir(), workers: 0, onProgress: (e) => e.kind === 'skipped' && skipped.push(e.clipId) },
+    );
+    expect(result.status).toBe('completed');
+    expect(skipped.sort()).toEqual([broken.id, poisoned.id].sort());
+    expect(result.summary.skippedClips).toEqual(
+      expect.arrayContaining([
+        { clipId: broken.id, reason: expect.stringMatching(/holds 7 bytes/) },
+        { clipId: poisoned.id, reason: 'audio sample 1 is NaN (not finite)' },
+      ]),
+    );
+  });
+});
+
+describe('one code path', () => {
+  it('trains single-task baselines and unimodal models, and every strategy by name', async () => {
+    const oneEpoch = { ...base.training, epochs: 1, batchSize: 4 };
+    const baseline = await train(
+      {
+        ...base,
+        id: nextId('emotion-only'),
+        model: { preset: 'compact', modal: 'video' },
+        weighting: { method: 'static', options: { only: 'emotion' } },
+        training: oneEpoch,
+      },
+      { runsDir: runsDir(), workers: 0 },
+    );
+    const steps = (await readMetrics(baseline.runDir)).records.filter((r) => r.kind === 'step');
+    expect(steps.every((s) => s.kind === 'step' && s.weights.emotion === 1 && s.weights.gender === 0)).toBe(true);
+    for (const method of strategyNames()) {
+      const result = await train(
+        {
+          ...base,
+          id: nextId(method),
+          model: { preset: 'compact', modal: 'audio' },
+          weighting: { method },
+          training: oneEpoch,
+        },
+        { runsDir: runsDir(), workers: 0 },
+      );
+      expect(result.status, method).toBe('completed');
+      expect((await readRun(result.runDir)).config.weighting.method).toBe(method);
+    }
+  });
+
+  it('keeps tf.memory().numTensors flat over 200 steps', async () => {
+    const counts: number[] = [];
+    const result = await train(
+      {
+        ...base,
+        id: nextId('memory'),
+        model: { preset: 'compact', modal: 'audio' },
+        training: { epochs: 25, batchSize: 1, lr: 1e-4 },
+      },
+      {
+        runsDir: runsDir(),
+        workers: 0,
+        onProgress: (event) => {
+          if (event.kind === 'step') counts.push(tf.memory().numTensors);
+        },
+      },
+    );
+    expect(result.status).toBe('completed');
+    expect(counts.length).toBeGreaterThanOrEqual(200);
+    expect(new Set(counts.slice(1))).toEqual(new Set([counts[1]]));
+  }, 120_000);
+});
