@@ -91,7 +91,19 @@ async function main() {
   console.log(`(wrote 500 runs in ${ms(performance.now() - t)})`);
   t = performance.now();
   const many = await startViewer({ runs: manyDir, port: 0, webRoot, pollMs: 1000 });
-  report('A. server: first scan of 500 runs, 1M step records', ms(performance.now() - t));
+  const listening = performance.now() - t;
+  const firstRuns = new Promise<number>((done) => {
+    const poll = setInterval(() => {
+      if (many.folder.list().length > 0) {
+        clearInterval(poll);
+        done(performance.now() - t);
+      }
+    }, 5);
+  });
+  report('A. server: listening', ms(listening));
+  report('A. server: first runs listed', ms(await firstRuns));
+  await many.ready;
+  report('A. server: first scan of 500 runs, 1M step records (validated)', ms(performance.now() - t));
   t = performance.now();
   const listing = await (await fetch(new URL('api/runs', many.url))).text();
   report(
@@ -137,6 +149,7 @@ async function main() {
   console.log(`(wrote one run of ${records.length} records in ${ms(performance.now() - t)})`);
   t = performance.now();
   const big = await startViewer({ runs: join(root, 'big'), port: 0, webRoot, pollMs: 1000 });
+  await big.ready;
   report('B. server: first read of one run with 1M steps', ms(performance.now() - t));
   const bigPage = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
   t = performance.now();

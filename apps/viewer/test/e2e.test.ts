@@ -109,6 +109,20 @@ describe('mtl-viewer in Chromium', () => {
       const value = steps(i).find((r) => r.step === step)!.losses.emotion!;
       expect(await page.textContent(`${legendRow('step/losses.emotion', run.id)} td.value`)).toBe(f4(value));
     }
+    // x by epoch (a step at its fraction of the epoch) and by wall time; log y.
+    await page.mouse.move(0, 0);
+    const lastAt = `${legendRow('step/weights.emotion', 'dynamic-s1')} td.at`;
+    await page.selectOption('#x-axis', 'epoch');
+    await page.waitForFunction((s) => document.querySelector(s)?.textContent === 'epoch 3', lastAt);
+    await page.selectOption('#x-axis', 'wallTime');
+    await page.waitForFunction(
+      ([s, text]) => document.querySelector(s!)?.textContent === text,
+      [lastAt, `${steps(0).at(-1)!.wallTime}s`],
+    );
+    await page.check('#log-y');
+    await page.waitForFunction(() => new URL(location.href).searchParams.get('log') === '1');
+    expect(await page.locator(`${chart('step/weights.emotion')} .legend tr`).count()).toBe(4);
+    await page.screenshot({ path: join(OUTPUT, 'wall-time-log.png') });
     await page.close();
   });
 

@@ -123,6 +123,17 @@ export class ChartPanel {
     this.root.remove();
   }
 
+  /** Smoothed copies, kept while the stored column, its length and the weight stay the same (zoom, hover). */
+  private smoothCache = new WeakMap<number[], { length: number; weight: number; values: Float64Array }>();
+
+  private smoothed(raw: number[], weight: number): Float64Array {
+    const cached = this.smoothCache.get(raw);
+    if (cached?.length === raw.length && cached.weight === weight) return cached.values;
+    const values = debiasedEma(raw, weight);
+    this.smoothCache.set(raw, { length: raw.length, weight, values });
+    return values;
+  }
+
   private collectLines(context: ChartContext): Line[] {
     const { store, state } = context;
     const { source, tag } = this.spec;
@@ -132,7 +143,7 @@ export class ChartPanel {
       if (!data || !raw) return undefined;
       return { x: store.series.get(id)!.x(source, state.x), raw };
     };
-    const smooth = (raw: number[]) => (state.smoothing > 0 ? debiasedEma(raw, state.smoothing) : undefined);
+    const smooth = (raw: number[]) => (state.smoothing > 0 ? this.smoothed(raw, state.smoothing) : undefined);
     if (context.groups) {
       return [...context.groups].flatMap(([label, ids], i) => {
         const members = ids.filter((id) => lineOf(id) !== undefined);
@@ -158,7 +169,7 @@ export class ChartPanel {
             return {
               id,
               x: data.x(this.spec.source, state.x),
-              y: state.smoothing > 0 ? debiasedEma(raw, state.smoothing) : raw,
+              y: state.smoothing > 0 ? this.smoothed(raw, state.smoothing) : raw,
             };
           }),
         )
@@ -272,7 +283,7 @@ export class ChartPanel {
           distr: context.state.logY ? 3 : 1,
           range: () => {
             const [min, max] = this.yRange;
-            return context.state.logY ? uPlot.rangeLog(min, max, 10, true) : uPlot.rangeNum(min, max, 0.1, true);
+            return context.state.logY ? uPlot.rangeLog(min, max, 10, false) : uPlot.rangeNum(min, max, 0.1, true);
           },
         },
       },

@@ -38,17 +38,17 @@ function setState(patch: Partial<ViewState>, redraw: 'all' | 'panels' = 'all') {
 
 const filteredRuns = () =>
   sortRuns(
-    [...store.listings.values()].filter((r) => matchesFilter(r, state.filter)),
+    store
+      .ids()
+      .map((id) => store.listings.get(id)!)
+      .filter((r) => matchesFilter(r, state.filter)),
     state.sort,
   );
 const selectedIds = (): string[] => state.selected ?? store.ids().slice(0, DEFAULT_DRAWN);
 
-async function render() {
-  const started = performance.now();
-  const runs = filteredRuns();
-  const selected = new Set(selectedIds());
-  const drawn = runs.filter((r) => selected.has(r.id)).map((r) => r.id);
-  renderControls(runs);
+let lastTableKey = '';
+
+function renderTable(runs: RunListing[], selected: Set<string>) {
   renderRunsTable($('#runs-table'), {
     store,
     state,
@@ -67,6 +67,45 @@ async function render() {
       setState({ sort: state.sort === key ? `-${key}` : state.sort === `-${key}` ? '' : key });
     },
   });
+}
+
+let rendering: Promise<void> | undefined;
+let renderAgain = false;
+
+/** Renders now, or once more after the render in flight (so bursts of changes draw once or twice). */
+function render(): Promise<void> {
+  if (rendering) {
+    renderAgain = true;
+    return rendering;
+  }
+  rendering = renderNow().finally(() => {
+    rendering = undefined;
+    if (renderAgain) {
+      renderAgain = false;
+      void render();
+    }
+  });
+  return rendering;
+}
+
+async function renderNow() {
+  const started = performance.now();
+  const runs = filteredRuns();
+  const selected = new Set(selectedIds());
+  const drawn = runs.filter((r) => selected.has(r.id)).map((r) => r.id);
+  renderControls(runs);
+  // The table is rebuilt only when something it shows changed (not on zoom or smoothing).
+  const tableKey = JSON.stringify([
+    runs.map((r) => [r.id, r.records, r.summary?.status, r.problems.length]),
+    [...selected],
+    state.columns,
+    state.groupBy,
+    state.sort,
+  ]);
+  if (tableKey !== lastTableKey) {
+    lastTableKey = tableKey;
+    renderTable(runs, selected);
+  }
   await store.loadSeries(drawn);
   const listings = drawn.map((id) => store.listings.get(id)!);
   const keys = new Set(listings.flatMap((l) => Object.keys(l.stats)));
