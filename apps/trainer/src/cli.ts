@@ -1,10 +1,24 @@
 import { type CommandSpec, createProgram, runProgram } from './command.js';
+import { demoCommand } from './commands/demo.js';
+import { evalCommand } from './commands/eval.js';
+import { experimentCommand } from './commands/experiment.js';
 import { modelInfoCommand } from './commands/model-info.js';
+import { predictCommand } from './commands/predict.js';
 import { prepareCommand } from './commands/prepare.js';
 import { synthCommand } from './commands/synth.js';
+import { trainCommand } from './commands/train.js';
 import type { OptionSpecs } from './option-types.js';
 
-const COMMANDS = [synthCommand, prepareCommand, modelInfoCommand] as unknown as CommandSpec<OptionSpecs>[];
+const COMMANDS = [
+  synthCommand,
+  prepareCommand,
+  trainCommand,
+  evalCommand,
+  predictCommand,
+  modelInfoCommand,
+  experimentCommand,
+  demoCommand,
+] as unknown as CommandSpec<OptionSpecs>[];
 
 const program = createProgram(
   'mtl-trainer',

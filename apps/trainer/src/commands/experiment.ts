@@ -1,6 +1,7 @@
 import { availableParallelism } from 'node:os';
 import { basename, extname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { initBackend } from '@mtl/backend';
 import { writeFileAtomic } from '@mtl/common';
 import { randomSplit, readManifest, standardSplit } from '@mtl/datasets';
 import { type ExperimentResults, validateExperimentResults } from '@mtl/training/run-store';
@@ -9,12 +10,21 @@ import { EXIT, type ExitCode, usageError } from '../errors.js';
 import { aggregate, type CellOutcome, resultsMarkdown, resultsTable } from '../experiment/aggregate.js';
 import { expandGrid, type GridCell, loadGrid } from '../experiment/grid.js';
 import { type CellPlan, finishedOutcome, pool, runCellProcess } from '../experiment/run-cells.js';
-import { flag, integer, type OptionSpec, type OptionSpecs, path, type ResolvedOptions, text } from '../option-types.js';
+import {
+  flag,
+  integer,
+  type OptionSpec,
+  type OptionSpecs,
+  path,
+  type ResolvedOptions,
+  required,
+  text,
+} from '../option-types.js';
 import { readPreparedData, writeJson } from '../prepared-data.js';
 import { runOptions, trainOptions } from '../train-options.js';
 
 export const experimentOptions = {
-  data: trainOptions.data,
+  data: required(trainOptions.data, 'the folder `mtl-trainer prepare --out DIR` wrote'),
   grid: text(
     "'paper' (audio, video, multi x static uniform, static emotion-only, static gender-only, dynamic softmax) or a JSON/YAML grid file",
     {
@@ -76,6 +86,8 @@ export async function runExperiment(
   runCells?: (cells: GridCell[], plan: CellPlan) => Promise<CellOutcome[]>,
 ): Promise<ExperimentRun> {
   const prepared = await readPreparedData(options.data);
+  // Checking the grid's strategies builds them (the softmax one owns a variable), so tfjs needs a backend.
+  await initBackend({ backend: 'wasm' });
   const grid = await loadGrid(options.grid);
   // Grid file's train options, then flags; checked by the same specs as `train`'s.
   const flags = Object.fromEntries(Object.keys(runOptions).map((k) => [k, (options as Record<string, unknown>)[k]]));
