@@ -20,7 +20,7 @@ export const DEMO_GRID = {
     { label: 'static uniform', method: 'static' },
     { label: 'dynamic softmax', method: 'softmax' },
   ],
-  train: { preset: 'compact', epochs: 15, batchSize: 8, lr: 0.003 },
+  train: { preset: 'compact', epochs: 20, batchSize: 8, lr: 0.001 },
 };
 
 const unsetRunOptions = () =>
@@ -91,6 +91,7 @@ emotion recognition (see README "Real corpora").`,
         runs: join(dir, 'runs'),
         out: join(dir, 'experiments'),
         json: options.json,
+        queue: undefined,
         // Every run option from the grid file.
         ...unsetRunOptions(),
       },
