@@ -1,11 +1,12 @@
-import { registerFusedKernels } from './fused-kernels.js';
+import { registerLstmRecurrenceKernels } from './lstm/lstm-recurrence.js';
+import { registerAdamUpdateKernels } from './optimizers/fused-adam.js';
 import { registerAllGradients } from './register-gradients.js';
 
 // Importing the package is enough for gradients to work on any backend.
 registerAllGradients();
-registerFusedKernels();
+registerLstmRecurrenceKernels();
+registerAdamUpdateKernels();
 
-export { type BatchNormTrainingResult, batchNormTraining } from './batch-norm/batch-norm-training.js';
 export {
   type BackendChoice,
   type BackendName,

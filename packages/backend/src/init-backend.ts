@@ -1,7 +1,8 @@
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
 import * as tf from '@tensorflow/tfjs-core';
-import { registerFusedKernels } from './fused-kernels.js';
+import { registerLstmRecurrenceKernels } from './lstm/lstm-recurrence.js';
+import { registerAdamUpdateKernels } from './optimizers/fused-adam.js';
 import { registerAllGradients } from './register-gradients.js';
 import { registerWasmKernels } from './wasm/register-wasm-kernels.js';
 import { wasmThreadCount, withWasmThreads } from './wasm/wasm-threads.js';
@@ -91,7 +92,8 @@ export async function initBackend(options: InitBackendOptions = {}): Promise<Bac
   }
   registerAllGradients();
   registerWasmKernels();
-  registerFusedKernels();
+  registerLstmRecurrenceKernels();
+  registerAdamUpdateKernels();
   const passedOver: BackendChoice['passedOver'] = [];
 
   if (request === 'tensorflow' || request === 'auto') {
