@@ -79,6 +79,23 @@ describe('the host: backward passes', () => {
     for (const d of [strategy, optimizer, model]) d.dispose();
   });
 
+  it('leaves the strategy ready when the optimiser update throws', () => {
+    const model = new TinyMultiTaskModel(19);
+    const strategy = createStrategy('upgrad', { tasks });
+    const failing = {
+      applyGradients() {
+        throw new Error('optimiser failed');
+      },
+    } as unknown as tf.Optimizer;
+    const before = tf.memory().numTensors;
+    const options = { strategy, computeLosses: model.losses, variables: model.variables, shared: model.shared };
+    expect(() => trainStep({ ...options, optimizer: failing })).toThrow('optimiser failed');
+    expect(tf.memory().numTensors).toBe(before);
+    const optimizer = tf.train.sgd(0.1);
+    trainStep({ ...options, optimizer });
+    for (const d of [strategy, optimizer, model]) d.dispose();
+  });
+
   it("reports a gradient method's weights of the step just computed", () => {
     const model = new TinyMultiTaskModel(13);
     const strategy = createStrategy('mgda', { tasks });

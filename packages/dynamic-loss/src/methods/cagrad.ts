@@ -1,6 +1,6 @@
 import { GramianStrategy } from '../gradient-strategy.js';
 import type { MethodDefinition } from '../method-definition.js';
-import { choiceOption, numberOption } from '../options.js';
+import { numberOption } from '../options.js';
 import { conflictAverseWeights } from '../solvers/conflict-averse.js';
 import { dot, type Matrix, matVec, trace } from '../solvers/matrix.js';
 
