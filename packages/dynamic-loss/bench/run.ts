@@ -109,7 +109,7 @@ async function peakBytes(strategy: WeightingStrategy, model: Model, representati
 
 const backend = await initBackend({ backend: (process.argv[2] ?? 'wasm') as 'wasm' | 'cpu' });
 console.log(
-  `backend: ${backend.name}; step time: median over ${TIMED} rounds x ${STEPS_PER_ROUND} steps after ${WARMUP} warm-up steps, setups in a fresh random order each round; model 64 -> 128 tanh (shared) -> T linear heads, batch 32`,
+  `backend: ${backend.name}; ${TIMED} rounds, setups in a fresh random order each round, each timed over ${STEPS_PER_ROUND} steps right after plain summed loss over as many (after ${WARMUP} warm-up steps); model 64 -> 128 tanh (shared) -> T linear heads, batch 32`,
 );
 
 // Every setup (method x T x mode) lives side by side; each round times every setup in a
@@ -127,30 +127,38 @@ for (const method of strategyNames()) {
 }
 for (const s of setups) for (let i = 0; i < WARMUP; i++) s.step();
 const order = new SeededRandom(1);
+const baselineOf = (tasks: 2 | 8) =>
+  setups.find((s) => s.method === 'static' && s.tasks === tasks && !s.representation) as Setup;
+const timeSteps = (s: Setup) => {
+  const start = performance.now();
+  for (let i = 0; i < STEPS_PER_ROUND; i++) s.step();
+  return (performance.now() - start) / STEPS_PER_ROUND;
+};
+/** Per setup, each round's time over plain summed loss timed right before it: drifts in load cancel. */
+const ratios = new Map<Setup, number[]>(setups.map((s) => [s, []]));
 for (let round = 0; round < TIMED; round++) {
   for (const s of order.shuffled(setups)) {
-    for (let i = 0; i < STEPS_PER_ROUND; i++) {
-      const start = performance.now();
-      s.step();
-      s.times.push(performance.now() - start);
-    }
+    const baseline = timeSteps(baselineOf(s.tasks));
+    const time = timeSteps(s);
+    s.times.push(time);
+    ratios.get(s)?.push(time / baseline);
   }
 }
-const ms = (method: string, tasks: 2 | 8, representation: boolean) => {
+const ratio = (method: string, tasks: 2 | 8, representation: boolean) => {
   const found = setups.find((s) => s.method === method && s.tasks === tasks && s.representation === representation);
-  return found ? median(found.times) : undefined;
+  return found ? median(ratios.get(found) as number[]) : undefined;
 };
-const base = { 2: ms('static', 2, false) as number, 8: ms('static', 8, false) as number };
+const base = { 2: median(baselineOf(2).times), 8: median(baselineOf(8).times) };
 console.log(
   `plain summed loss (static, weights 1): T=2 ${base[2].toFixed(2)} ms, T=8 ${base[8].toFixed(2)} ms per step`,
 );
 console.log(
-  '\nstep time / plain summed loss, same run:\n| method | T=2 | T=8 | T=2 rep | T=8 rep |\n| --- | --- | --- | --- | --- |',
+  '\nstep time / plain summed loss (median of per-round ratios, same run):\n| method | T=2 | T=8 | T=2 rep | T=8 rep |\n| --- | --- | --- | --- | --- |',
 );
 for (const method of strategyNames()) {
   const cell = (tasks: 2 | 8, representation: boolean) => {
-    const value = ms(method, tasks, representation);
-    return value === undefined ? '-' : (value / base[tasks]).toFixed(2);
+    const value = ratio(method, tasks, representation);
+    return value === undefined ? '-' : value.toFixed(2);
   };
   console.log(`| \`${method}\` | ${cell(2, false)} | ${cell(8, false)} | ${cell(2, true)} | ${cell(8, true)} |`);
 }
