@@ -6,7 +6,8 @@
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { createRandom, generateSyntheticCorpus, loadSynthetic, mediaPath } from '@mtl/datasets';
+import { SeededRandom } from '@mtl/common';
+import { generateSyntheticCorpus, loadSynthetic, mediaPath } from '@mtl/datasets';
 import { type MediaClip, preprocess } from '@mtl/media';
 
 export const EMOTIONS = ['neutral', 'anger', 'happiness', 'sadness'];
@@ -142,7 +143,7 @@ function confusion(classes: number, perClass: number, accuracy: number, shift: n
 
 /** Deterministic records of one run: every step, and an eval per split after each epoch. */
 export function runRecords(spec: FixtureRunSpec): (StepRecord | EvalRecord)[] {
-  const random = createRandom(1000 + (spec.seed ?? 1) * 31 + (spec.fold ?? 0) * 7 + spec.id.length);
+  const random = new SeededRandom(1000 + (spec.seed ?? 1) * 31 + (spec.fold ?? 0) * 7 + spec.id.length);
   const epochs = spec.epochs ?? 3;
   const perEpoch = spec.stepsPerEpoch ?? 10;
   const records: (StepRecord | EvalRecord)[] = [];
