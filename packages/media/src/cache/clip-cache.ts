@@ -3,7 +3,7 @@ import { createReadStream } from 'node:fs';
 import { mkdir, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { removeStaleTempFiles, withFileLock, writeFileAtomic } from '@mtl/common';
-import type { MediaClip, PreprocessedClip, PreprocessOptions } from './preprocess-clip.js';
+import type { MediaClip, PreprocessedClip, PreprocessOptions } from '../preprocess/clip-options.js';
 
 /** Bumped when the stored layout or the preprocessing code changes what a key stands for. */
 const CACHE_FORMAT = 2;
