@@ -3,6 +3,7 @@ import { cp, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { strategyNames } from '@mtl/dynamic-loss';
+import { ClipCache } from '@mtl/media';
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -200,7 +201,7 @@ describe('failures', () => {
     expect(after.metrics.filter((m) => m.kind === 'step').at(-1)!.step).toBe(nonFinite.step - 1);
   });
 
-  it('reports clips that fail to load (a cut-off file, NaN samples) by id, skips them, and finishes the run', async () => {
+  it('reports clips that fail to load (a corrupted cache file, NaN samples) by id, skips them, and finishes the run', async () => {
     const cacheDir = await copyCache('broken-cache');
     const probe = await train(
       { ...base, id: nextId('probe'), data: { ...base.data, cacheDir }, training: { ...base.training, epochs: 1 } },
@@ -211,10 +212,15 @@ describe('failures', () => {
       { id: string; key: string },
       { id: string; key: string },
     ];
-    await writeFile(binFile(cacheDir, broken.key), new Uint8Array(7));
-    const bytes = await readFile(binFile(cacheDir, poisoned.key));
-    bytes.set(new Uint8Array(new Float32Array([0, Number.NaN]).buffer), 0);
-    await writeFile(binFile(cacheDir, poisoned.key), bytes);
+    // A flipped bit keeps the size, so preprocess's size check passes it and the read's checksum must catch it.
+    const flipped = await readFile(binFile(cacheDir, broken.key));
+    flipped[0]! ^= 0xff;
+    await writeFile(binFile(cacheDir, broken.key), flipped);
+    // Stored through the cache, so its checksum vouches for the NaN: the loader's own check must catch it.
+    const cache = new ClipCache(cacheDir);
+    const { meta, ...stored } = await cache.read(poisoned.key);
+    stored.audio![1] = Number.NaN;
+    await cache.write(poisoned.key, stored, { sources: meta.sources, clip: meta.clip, options: meta.options });
     const skipped: string[] = [];
     const result = await train(
       { ...base, id: nextId('skip'), data: { ...base.data, cacheDir } },
@@ -224,7 +230,7 @@ describe('failures', () => {
     expect(skipped.sort()).toEqual([broken.id, poisoned.id].sort());
     expect(result.summary.skippedClips).toEqual(
       expect.arrayContaining([
-        { clipId: broken.id, reason: expect.stringMatching(/holds 7 bytes/) },
+        { clipId: broken.id, reason: expect.stringMatching(/checksum mismatch/) },
         { clipId: poisoned.id, reason: 'audio sample 1 is NaN (not finite)' },
       ]),
     );
