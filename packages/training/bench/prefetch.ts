@@ -1,6 +1,6 @@
 // Examples/s of a compact multi-task run on the synthetic corpus with and without the
 // loader's prefetch thread, and the loader's share of step time, measured in one process.
-// Usage: pnpm --filter @mtl/training bench  [-- --speakers 8 --epochs 2 --batch 4]
+// Usage: pnpm --filter @mtl/training bench  [-- --speakers 8 --epochs 3 --batch 4 --duration 2]
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -10,6 +10,8 @@ import { generateSyntheticCorpus, loadSynthetic, writeManifest } from '@mtl/data
 import { readMetrics, type StepRecord, train } from '../src/index.js';
 
 const { values } = parseArgs({
+  // pnpm passes a `--` through.
+  args: process.argv.slice(2).filter((arg) => arg !== '--'),
   options: {
     speakers: { type: 'string', default: '8' },
     epochs: { type: 'string', default: '3' },
@@ -58,7 +60,8 @@ try {
     };
     // An epoch's first batch cannot be prefetched (it follows the evaluation): shown apart.
     const steady = steps.filter((s, i) => i > 0 && steps[i - 1]!.epoch === s.epoch);
-    return { all: totals(steps), steady: totals(steady), steps: steps.length };
+    const firsts = steps.filter((s, i) => i === 0 || steps[i - 1]!.epoch !== s.epoch).map((s) => s.waitSeconds ?? 0);
+    return { all: totals(steps), steady: totals(steady), steps: steps.length, firsts };
   };
   const without = await measure(false);
   const withPrefetch = await measure(true);
@@ -67,6 +70,10 @@ try {
     `${label}${m.examplesPerSecond.toFixed(2)} examples/s, loader ${pct(m.loaderShare)} of step time`;
   console.log(
     `backend ${backend.name}; compact multi, ${without.steps} steps of ${values.batch} clips (${values.duration} s, 10 fps, 32x32) per run`,
+  );
+  const seconds = (list: number[]) => list.map((x) => x.toFixed(3)).join(', ');
+  console.log(
+    `wait for each epoch's first batch (s): without prefetch ${seconds(without.firsts)}; with ${seconds(withPrefetch.firsts)}`,
   );
   for (const key of ['all', 'steady'] as const) {
     const label = key === 'all' ? 'every step' : "without each epoch's first step";

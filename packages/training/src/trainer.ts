@@ -30,6 +30,7 @@ import {
   type RunSummary,
   readRunConfig,
   readSummary,
+  type Split,
   type TrainingSettings,
   validateRunConfig,
 } from './run-store/index.js';
@@ -76,6 +77,7 @@ export type TrainProgress =
       losses: Record<string, number>;
       examplesPerSecond: number;
     }
+  | { kind: 'evaluating'; split: Split; batch: number; batches: number }
   | { kind: 'eval'; record: EvalRecord }
   | { kind: 'skipped'; clipId: string; reason: string }
   | { kind: 'checkpoint'; which: 'last' | 'best'; epoch: number };
@@ -287,6 +289,8 @@ function taskLosses(
 
 interface Loaders {
   train: ClipLoader;
+  /** The training split in order, when `evaluateTrain` is on. */
+  trainEvaluation: ClipLoader | undefined;
   validation: ClipLoader | undefined;
   test: ClipLoader | undefined;
 }
@@ -310,6 +314,7 @@ async function createLoaders(config: RunConfig, model: MultitaskModel): Promise<
       clips: clips.train,
       bucketByLength: config.training.bucketByLength ?? false,
     }),
+    trainEvaluation: config.training.evaluateTrain ? await evaluation(clips.train) : undefined,
     validation: await evaluation(clips.validation),
     test: await evaluation(clips.test),
   };
@@ -479,12 +484,19 @@ async function runSession(
       strategy.endEpoch(tasks.map((t) => loop.epochLosses.sums[t]! / count));
       loop.epochLosses = { sums: Object.fromEntries(tasks.map((t) => [t, 0])), batches: 0 };
       loop.position = { epoch: epoch + 1, batch: 0 };
-      if (loaders.validation) {
-        const evaluation = await evaluateLoader(model, loaders.validation, 'validation', strategy.weights());
+      const evaluateSplit = async (split: Split, loader: ClipLoader) => {
+        const evaluation = await evaluateLoader(model, loader, split, strategy.weights(), (batch, batches) =>
+          options.onProgress?.({ kind: 'evaluating', split, batch, batches }),
+        );
         noteSkips(evaluation.skipped);
-        const record = evalRecord(evaluation, 'validation', epoch, loop.step, wallTime(), strategy.weights());
+        const record = evalRecord(evaluation, split, epoch, loop.step, wallTime(), strategy.weights());
         writer.appendMetrics(record);
         options.onProgress?.({ kind: 'eval', record });
+        return evaluation;
+      };
+      if (loaders.trainEvaluation) await evaluateSplit('train', loaders.trainEvaluation);
+      if (loaders.validation) {
+        const evaluation = await evaluateSplit('validation', loaders.validation);
         const value = metric.value(evaluation.summary);
         if (loop.best.value === null || metric.better(value, loop.best.value)) {
           loop.best = { epoch, value };
@@ -523,7 +535,9 @@ async function runSession(
     for (const split of ['validation', 'test'] as const) {
       const loader = loaders[split];
       if (!loader) continue;
-      const evaluation = await evaluateLoader(model, loader, split, finalWeights);
+      const evaluation = await evaluateLoader(model, loader, split, finalWeights, (batch, batches) =>
+        options.onProgress?.({ kind: 'evaluating', split, batch, batches }),
+      );
       noteSkips(evaluation.skipped);
       final[split] = evaluation.summary;
       predictions.push(...evaluation.predictions);
@@ -552,6 +566,7 @@ async function runSession(
   } finally {
     writer.close();
     await loaders?.train.close();
+    await loaders?.trainEvaluation?.close();
     await loaders?.validation?.close();
     await loaders?.test?.close();
     strategy.dispose();
