@@ -233,7 +233,8 @@ describe('failures', () => {
 
 describe('one code path', () => {
   it('trains single-task baselines and unimodal models, and every strategy by name', async () => {
-    const oneEpoch = { ...base.training, epochs: 1, batchSize: 5 };
+    // No prefetch thread here: its start, per run, would cost more than these runs' steps.
+    const oneEpoch = { ...base.training, epochs: 1, batchSize: 5, prefetch: false };
     const baseline = await train(
       {
         ...base,
@@ -269,7 +270,7 @@ describe('one code path', () => {
         ...base,
         id: nextId('memory'),
         model: { preset: 'compact', modal: 'audio' },
-        training: { epochs: 25, batchSize: 1, lr: 1e-4 },
+        training: { epochs: 25, batchSize: 1, lr: 1e-4, prefetch: false },
       },
       {
         runsDir: runsDir(),
