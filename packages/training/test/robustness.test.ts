@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { cp, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -8,6 +9,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import {
   type MetricsRecord,
   NonFiniteError,
+  type RunClip,
   readMetrics,
   readRun,
   resume,
@@ -200,31 +202,44 @@ describe('failures', () => {
     expect(after.metrics.filter((m) => m.kind === 'step').at(-1)!.step).toBe(nonFinite.step - 1);
   });
 
-  it('reports clips that fail to load (a cut-off file, NaN samples) by id, skips them, and finishes the run', async () => {
+  it('reports clips that fail to load at train time (a cut-off file, NaN samples) by id, skips them, and finishes', async () => {
     const cacheDir = await copyCache('broken-cache');
     const probe = await train(
       { ...base, id: nextId('probe'), data: { ...base.data, cacheDir }, training: { ...base.training, epochs: 1 } },
       { runsDir: runsDir(), workers: 0 },
     );
-    const [, broken, poisoned] = (await readRun(probe.runDir)).config.clips!.train as [
-      unknown,
-      { id: string; key: string },
-      { id: string; key: string },
-    ];
-    await writeFile(binFile(cacheDir, broken.key), new Uint8Array(7));
+    const [, broken, poisoned] = (await readRun(probe.runDir)).config.clips!.train as [unknown, RunClip, RunClip];
+    // A clip stored with a NaN sample (its checksum matches: the cache holds what it stored).
     const bytes = await readFile(binFile(cacheDir, poisoned.key));
     bytes.set(new Uint8Array(new Float32Array([0, Number.NaN]).buffer), 0);
     await writeFile(binFile(cacheDir, poisoned.key), bytes);
+    const metaFile = binFile(cacheDir, poisoned.key).replace(/\.bin$/, '.json');
+    const meta = JSON.parse(await readFile(metaFile, 'utf8'));
+    meta.bin.sha256 = createHash('sha256').update(bytes).digest('hex');
+    await writeFile(metaFile, JSON.stringify(meta));
+
     const skipped: string[] = [];
+    let cut = false;
     const result = await train(
       { ...base, id: nextId('skip'), data: { ...base.data, cacheDir } },
-      { runsDir: runsDir(), workers: 0, onProgress: (e) => e.kind === 'skipped' && skipped.push(e.clipId) },
+      {
+        runsDir: runsDir(),
+        workers: 0,
+        onProgress: async (event) => {
+          if (event.kind === 'skipped') skipped.push(event.clipId);
+          // Cut a clip's file short once training runs: it fails when its batch is next read.
+          if (event.kind === 'step' && !cut) {
+            cut = true;
+            await writeFile(binFile(cacheDir, broken.key), new Uint8Array(7));
+          }
+        },
+      },
     );
     expect(result.status).toBe('completed');
     expect(skipped.sort()).toEqual([broken.id, poisoned.id].sort());
     expect(result.summary.skippedClips).toEqual(
       expect.arrayContaining([
-        { clipId: broken.id, reason: expect.stringMatching(/holds 7 bytes/) },
+        { clipId: broken.id, reason: expect.stringMatching(/7 bytes/) },
         { clipId: poisoned.id, reason: 'audio sample 1 is NaN (not finite)' },
       ]),
     );
