@@ -13,7 +13,13 @@ import {
 } from '@mtl/models';
 import * as tf from '@tensorflow/tfjs-core';
 import packageJson from '../package.json' with { type: 'json' };
-import { findCheckpoint, type LoopState, loadTrainingCheckpoint, saveTrainingCheckpoint } from './checkpoint.js';
+import {
+  findCheckpoint,
+  type LoopState,
+  loadTrainingCheckpoint,
+  removeStaleStaging,
+  saveTrainingCheckpoint,
+} from './checkpoint.js';
 import { prepareData, type SplitChoice } from './data.js';
 import { evalRecord, evaluateLoader, runClips, strategyWeights } from './evaluate.js';
 import { GuardedAdam, NonFiniteGradients, nonFiniteGradients } from './guarded-adam.js';
@@ -379,6 +385,7 @@ async function runSession(
   };
 
   try {
+    await removeStaleStaging(checkpoints);
     if (from !== undefined && from !== 'start') {
       const restored = await loadTrainingCheckpoint(from, model, optimizer);
       strategy.dispose();

@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { cp, readFile, writeFile } from 'node:fs/promises';
+import { cp, mkdir, readdir, readFile, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { strategyNames } from '@mtl/dynamic-loss';
@@ -91,6 +91,26 @@ describe('resume', () => {
       expect(numbers((await readMetrics(stopped.runDir)).records)).toEqual(expected);
       expect((await validateRun(stopped.runDir)).ok).toBe(true);
     }
+  });
+
+  it('resumes from the checkpoint a save moved aside when it was killed between its two renames', async () => {
+    const controller = new AbortController();
+    const stopped = await train(
+      { ...base, id: nextId('swap') },
+      {
+        runsDir: runsDir(),
+        workers: 0,
+        signal: controller.signal,
+        onProgress: (event) => event.kind === 'step' && event.step === 3 && controller.abort(),
+      },
+    );
+    const checkpoints = path.join(stopped.runDir, 'checkpoints');
+    // What a kill leaves: the old `last` renamed aside, the new one still staging.
+    await rename(path.join(checkpoints, 'last'), path.join(checkpoints, 'last.retired-1-dead'));
+    await mkdir(path.join(checkpoints, 'last.staging-1-dead'));
+    await resume(stopped.runDir, { workers: 0 });
+    expect(numbers((await readMetrics(stopped.runDir)).records)).toEqual(await uninterrupted());
+    expect((await readdir(checkpoints)).sort()).toEqual(['best', 'last']);
   });
 
   /** Starts the training child process and resolves once it has logged step `afterStep`. */
