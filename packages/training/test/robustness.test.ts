@@ -14,6 +14,7 @@ import {
   readRun,
   resume,
   type TrainConfig,
+  type TrainProgress,
   train,
   validateRun,
 } from '../src/index.js';
@@ -58,25 +59,24 @@ async function uninterrupted() {
   return expected;
 }
 
+/** Trains the base run and stops it (as a signal would) right after the event `stopWhen` picks. */
+async function trainStoppedAt(name: string, stopWhen: (event: TrainProgress) => boolean) {
+  const controller = new AbortController();
+  return train(
+    { ...base, id: nextId(name) },
+    { runsDir: runsDir(), workers: 0, signal: controller.signal, onProgress: (e) => stopWhen(e) && controller.abort() },
+  );
+}
+const afterStep = (step: number) => (event: TrainProgress) => event.kind === 'step' && event.step === step;
+const afterEpoch1 = (event: TrainProgress) => event.kind === 'eval' && event.record.epoch === 1;
+
 describe('resume', () => {
   it('continues a run stopped mid-epoch and between epochs with metrics equal to an uninterrupted run', async () => {
     const expected = await uninterrupted();
     expect(expected.filter((r) => r.kind === 'step').length).toBeGreaterThanOrEqual(6);
 
     for (const stopAt of ['mid-epoch', 'between-epochs'] as const) {
-      const controller = new AbortController();
-      const stopped = await train(
-        { ...base, id: nextId(stopAt) },
-        {
-          runsDir: runsDir(),
-          workers: 0,
-          signal: controller.signal,
-          onProgress: (event) => {
-            if (stopAt === 'mid-epoch' && event.kind === 'step' && event.step === 2) controller.abort();
-            if (stopAt === 'between-epochs' && event.kind === 'eval' && event.record.epoch === 1) controller.abort();
-          },
-        },
-      );
+      const stopped = await trainStoppedAt(stopAt, stopAt === 'mid-epoch' ? afterStep(2) : afterEpoch1);
       expect(stopped.status).toBe('interrupted');
       expect(stopped.resumeCommand).toContain(stopped.runDir);
       const interrupted = await readRun(stopped.runDir);
@@ -94,16 +94,7 @@ describe('resume', () => {
   });
 
   it('resumes from the checkpoint a save moved aside when it was killed between its two renames', async () => {
-    const controller = new AbortController();
-    const stopped = await train(
-      { ...base, id: nextId('swap') },
-      {
-        runsDir: runsDir(),
-        workers: 0,
-        signal: controller.signal,
-        onProgress: (event) => event.kind === 'step' && event.step === 3 && controller.abort(),
-      },
-    );
+    const stopped = await trainStoppedAt('swap', afterStep(3));
     const checkpoints = path.join(stopped.runDir, 'checkpoints');
     // What a kill leaves: the old `last` renamed aside, the new one still staging.
     await rename(path.join(checkpoints, 'last'), path.join(checkpoints, 'last.retired-1-dead'));
@@ -178,18 +169,7 @@ describe('resume', () => {
 
 describe('failures', () => {
   it('catches a diverging step before its update, naming step, epoch, task and clips; last and best stay good', async () => {
-    const controller = new AbortController();
-    const first = await train(
-      { ...base, id: nextId('nan') },
-      {
-        runsDir: runsDir(),
-        workers: 0,
-        signal: controller.signal,
-        onProgress: (event) => {
-          if (event.kind === 'eval' && event.record.epoch === 1) controller.abort();
-        },
-      },
-    );
+    const first = await trainStoppedAt('nan', afterEpoch1);
     expect(first.status).toBe('interrupted');
     const run = await readRun(first.runDir);
     // From epoch 2 on, a learning rate that throws the weights to 1e30: the next forward pass overflows.
