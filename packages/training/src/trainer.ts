@@ -23,7 +23,7 @@ import {
 import { prepareData, type SplitChoice } from './data.js';
 import { evalRecord, evaluateLoader, runClips, strategyWeights } from './evaluate.js';
 import { GuardedAdam, NonFiniteGradients, nonFiniteGradients } from './guarded-adam.js';
-import { ClipLoader, computeAudioStats, type LoaderClip } from './loader.js';
+import { ClipLoader, computeAudioStats, holdPrefetchThread, type LoaderClip } from './loader.js';
 import {
   type EvalRecord,
   type Json,
@@ -183,6 +183,15 @@ function gitCommit(): string | undefined {
 
 /** Starts a new run in `runsDir` and trains it to the end (or until stopped). */
 export async function train(config: TrainConfig, options: RunOptions & { runsDir: string }): Promise<RunResult> {
+  const release = config.training?.prefetch === false ? undefined : holdPrefetchThread();
+  try {
+    return await startRun(config, options);
+  } finally {
+    await release?.();
+  }
+}
+
+async function startRun(config: TrainConfig, options: RunOptions & { runsDir: string }): Promise<RunResult> {
   const seed = config.seed ?? 0;
   const training: TrainingSettings = { ...PAPER_TRAINING, ...config.training };
   const preset = config.model?.preset ?? 'compact';
@@ -270,7 +279,12 @@ export async function resume(runDir: string, options: RunOptions = {}): Promise<
   const status = (await readSummary(dir))?.status;
   if (status === 'completed') throw new Error(`resume: run '${dir}' has already completed`);
   const last = await findCheckpoint(path.join(dir, RUN_FILES.checkpoints, 'last'));
-  return runSession(dir, config, last ?? 'start', options, []);
+  const release = config.training.prefetch === false ? undefined : holdPrefetchThread();
+  try {
+    return await runSession(dir, config, last ?? 'start', options, []);
+  } finally {
+    await release?.();
+  }
 }
 
 /** Dropout's seed of a step: the same mask for every forward pass of that step, a new one each step. */
