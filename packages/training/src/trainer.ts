@@ -117,9 +117,11 @@ export class NonFiniteError extends Error {
     /** `loss`, or `gradient` with the parameters (model paths) whose gradient is not finite. */
     readonly what: 'loss' | 'gradient',
     readonly parameters: string[] = [],
+    /** True when the update had been applied (a finite gradient of a non-finite loss): the run stops either way. */
+    readonly updated = false,
   ) {
     super(
-      `non-finite ${what} at step ${step} (epoch ${epoch}), task ${tasks.join(', ')}, batch clips ${clipIds.join(', ')}${parameters.length > 0 ? `; parameters ${parameters.slice(0, 5).join(', ')}${parameters.length > 5 ? ` and ${parameters.length - 5} more` : ''}` : ''}; nothing was updated, checkpoints 'last' and 'best' keep the last good state`,
+      `non-finite ${what} at step ${step} (epoch ${epoch}), task ${tasks.join(', ')}, batch clips ${clipIds.join(', ')}${parameters.length > 0 ? `; parameters ${parameters.slice(0, 5).join(', ')}${parameters.length > 5 ? ` and ${parameters.length - 5} more` : ''}` : ''}; ${updated ? 'the run stops' : 'nothing was updated'}, checkpoints 'last' and 'best' keep the last good state`,
     );
     this.name = 'NonFiniteError';
   }
@@ -458,7 +460,7 @@ async function runSession(
             const bad = tasks.filter((t) => !Number.isFinite(result.losses[t]!));
             // A finite gradient of a non-finite loss (a strategy that zeroes a task's weight): not a step to keep either.
             if (bad.length > 0 || !Number.isFinite(result.loss)) {
-              throw new NonFiniteError(step, epoch, bad.length > 0 ? bad : [...tasks], batch.clipIds, 'loss');
+              throw new NonFiniteError(step, epoch, bad.length > 0 ? bad : [...tasks], batch.clipIds, 'loss', [], true);
             }
             loop.step = step;
             for (const task of tasks) loop.epochLosses.sums[task]! += result.losses[task]!;
