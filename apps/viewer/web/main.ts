@@ -109,7 +109,7 @@ async function renderNow() {
   await store.loadSeries(drawn);
   const listings = drawn.map((id) => store.listings.get(id)!);
   const keys = new Set(listings.flatMap((l) => Object.keys(l.stats)));
-  const tasks = [...new Set(listings.flatMap((l) => l.config?.tasks.map((t) => t.name) ?? []))];
+  const tasks = [...new Set([...listings.flatMap((l) => l.config?.tasks.map((t) => t.name) ?? []), ...tasksOf(keys)])];
   grid.update(
     {
       store,
@@ -123,6 +123,14 @@ async function renderNow() {
   timings.render = performance.now() - started;
   document.body.dataset.renders = String(Number(document.body.dataset.renders ?? 0) + 1);
   await renderPanels();
+}
+
+/** Task names the series name (so a run whose config is unreadable still shows its task charts). */
+function tasksOf(keys: Set<string>): string[] {
+  return [...keys].flatMap((key) => {
+    const match = /^step\/(?:losses|weights)\.(.+)$/.exec(key) ?? /^[a-z]+\/(.+)\.(?:nll|ua|wa|f1|accuracy)$/.exec(key);
+    return match ? [match[1]!] : [];
+  });
 }
 
 function renderControls(runs: RunListing[]) {
