@@ -118,6 +118,17 @@ describe('clips from the cache the run names', () => {
     expect(worst).toBeLessThan(1 / 16_000);
   });
 
+  it('answers a byte range of the audio (a media element seeking)', async () => {
+    const path = `/api/runs/dynamic-s1/clips/${fixture.clips[0]!.id}/audio.wav`;
+    const whole = await rawGet(viewer.url, path);
+    const part = await rawGet(viewer.url, path, { Range: 'bytes=44-143' });
+    expect(part.status).toBe(206);
+    expect(part.body).toEqual(whole.body.subarray(44, 144));
+    const tail = await rawGet(viewer.url, path, { Range: 'bytes=-10' });
+    expect(tail.body).toEqual(whole.body.subarray(whole.body.length - 10));
+    expect((await rawGet(viewer.url, path, { Range: `bytes=${whole.body.length}-` })).status).toBe(416);
+  });
+
   it('shows a strip of the cached face frames as a JPEG', async () => {
     const clip = fixture.clips[1]!;
     const response = await rawGet(viewer.url, `/api/runs/dynamic-s1/clips/${clip.id}/frames.jpg?count=4`);

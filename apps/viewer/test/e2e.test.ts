@@ -285,6 +285,10 @@ describe('mtl-viewer in Chromium', () => {
     expect(await best.textContent()).toBe('0.731 ± 0.012');
     expect(await page.locator('section[data-experiment="paper-grid"] tbody tr').count()).toBe(2);
     await page.screenshot({ path: join(OUTPUT, 'experiments.png') });
+    // A row shows its runs on the charts.
+    await page.click('section[data-experiment="paper-grid"] tbody tr >> nth=0');
+    await page.waitForFunction(() => new URL(location.href).searchParams.get('runs') === 'dynamic-s1,dynamic-s2');
+    expect(await page.isVisible('#tab-scalars')).toBe(true);
     await page.close();
   });
 });

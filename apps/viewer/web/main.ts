@@ -187,7 +187,7 @@ async function renderPanels() {
   }
   if (state.tab === 'experiments') {
     const data = (await getJson('api/experiments')) as { experiments: ExperimentListing[] };
-    renderExperiments($('#tab-experiments'), data.experiments);
+    renderExperiments($('#tab-experiments'), data.experiments, (runs) => setState({ tab: 'scalars', selected: runs }));
   }
 }
 

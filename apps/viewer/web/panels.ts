@@ -167,7 +167,11 @@ interface ExperimentResults {
 }
 
 /** The paper's comparison table: one row per modality x weighting, mean ± std over runs; best in bold. */
-export function renderExperiments(container: HTMLElement, experiments: ExperimentListing[]) {
+export function renderExperiments(
+  container: HTMLElement,
+  experiments: ExperimentListing[],
+  onShowRuns: (runs: string[]) => void,
+) {
   container.replaceChildren();
   if (experiments.length === 0) container.append(el('p', 'No experiments found.', 'empty'));
   for (const experiment of experiments) {
@@ -203,6 +207,8 @@ export function renderExperiments(container: HTMLElement, experiments: Experimen
     const body = table.createTBody();
     for (const row of results.rows) {
       const tr = body.insertRow();
+      tr.title = 'show these runs on the charts';
+      tr.addEventListener('click', () => onShowRuns(row.runs));
       tr.insertCell().textContent = row.modal;
       tr.insertCell().textContent = row.weighting.label ?? row.weighting.method;
       const runs = tr.insertCell();
