@@ -40,11 +40,13 @@ export const PREPARED_FILE = 'prepared.json';
 export const CROP_MODES = ['fixed', 'detect', 'full'] as const;
 export type CropMode = (typeof CROP_MODES)[number];
 
-/** Writes JSON atomically (readers see the old file or the new one), creating its folder. */
-export async function writeJson(file: string, value: unknown): Promise<void> {
+/** Writes a file atomically (readers see the old file or the new one), creating its folder. */
+export async function writeText(file: string, text: string): Promise<void> {
   await mkdir(dirname(file), { recursive: true });
-  await writeFileAtomic(file, `${JSON.stringify(value, null, 1)}\n`);
+  await writeFileAtomic(file, text);
 }
+
+export const writeJson = (file: string, value: unknown) => writeText(file, `${JSON.stringify(value, null, 1)}\n`);
 
 /** Reads `prepared.json` from a folder written by `prepare`; errors say how to make one. */
 export async function readPreparedData(dir: string): Promise<PreparedData> {

@@ -1,11 +1,11 @@
-import { availableParallelism } from 'node:os';
-import { choice, decimal, flag, integer, keyValues, path, required, text } from './option-types.js';
-import { WEIGHTING_NAMES } from './weighting-help.js';
+import { choice, decimal, flag, integer, keyValues, path, text } from './option-types.js';
+import { WEIGHTING_NAMES } from './weighting.js';
 
 export const MODAL_CHOICES = ['audio', 'video', 'multi'] as const;
 export const PRESET_CHOICES = ['compact', 'paper'] as const;
 export const BACKEND_CHOICES = ['auto', 'tensorflow', 'wasm', 'cpu'] as const;
 export const SPLIT_CHOICES = ['standard', 'random'] as const;
+export const SCHEDULE_CHOICES = ['constant', 'step', 'cosine'] as const;
 
 /**
  * The options of one training run, shared by `train`, `experiment` (for every cell) and the
@@ -27,13 +27,20 @@ export const runOptions = {
   epochs: integer('training epochs', { default: 30, min: 1 }),
   batchSize: integer('clips per batch', { default: 8, min: 1 }),
   lr: decimal('Adam learning rate', { default: 1e-3, min: 0, exclusiveMin: true }),
+  schedule: choice(
+    "learning-rate schedule: constant; step (x0.1 every 10 epochs, the paper's); cosine (down to lr/20 at the last epoch)",
+    SCHEDULE_CHOICES,
+    { default: 'cosine' },
+  ),
+  clipNorm: decimal('clip the global gradient norm to this (the paper: 1); 0 for none', { default: 1, min: 0 }),
+  patience: integer('stop after this many epochs without a better validation joint NLL; 0 never stops early', {
+    default: 0,
+    min: 0,
+  }),
 };
 
 export const trainOptions = {
-  data: required(
-    path('prepared data folder (from `mtl-trainer prepare`)', { value: 'DIR' }),
-    'the folder `mtl-trainer prepare --out DIR` wrote',
-  ),
+  data: path('prepared data folder (from `mtl-trainer prepare`); required unless --resume', { value: 'DIR' }),
   modal: choice('input streams', MODAL_CHOICES, { default: 'multi' }),
   weighting: choice('joint-loss weighting method (all listed below)', WEIGHTING_NAMES, { default: 'softmax' }),
   weightingOption: keyValues('an option of the weighting method (repeatable; see the list below)'),
@@ -48,5 +55,3 @@ export const trainOptions = {
   }),
   json: flag('print the summary as JSON', { cliOnly: true }),
 };
-
-export const defaultJobs = () => availableParallelism();

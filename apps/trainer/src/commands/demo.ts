@@ -5,6 +5,7 @@ import { CliError, EXIT } from '../errors.js';
 import { resultsTable } from '../experiment/aggregate.js';
 import { flag, integer, path } from '../option-types.js';
 import { writeJson } from '../prepared-data.js';
+import { runOptions } from '../train-options.js';
 import { runExperiment } from './experiment.js';
 import { formatProblems, prepareData } from './prepare.js';
 import { synthesize } from './synth.js';
@@ -19,10 +20,15 @@ export const DEMO_GRID = {
     { label: 'static uniform', method: 'static' },
     { label: 'dynamic softmax', method: 'softmax' },
   ],
-  train: { preset: 'compact', epochs: 12, batchSize: 8, lr: 0.003 },
+  train: { preset: 'compact', epochs: 20, batchSize: 8, lr: 0.001 },
 };
 
-const DEMO_CORPUS = { speakers: 8, clipsPerSpeaker: 12, duration: 2, seed: 1 };
+const unsetRunOptions = () =>
+  Object.fromEntries(Object.keys(runOptions).map((key) => [key, undefined])) as {
+    [K in keyof typeof runOptions]: undefined;
+  };
+
+const DEMO_CORPUS = { speakers: 12, clipsPerSpeaker: 12, duration: 2, seed: 1 };
 
 const exists = (file: string) =>
   stat(file).then(
@@ -85,13 +91,9 @@ emotion recognition (see README "Real corpora").`,
         runs: join(dir, 'runs'),
         out: join(dir, 'experiments'),
         json: options.json,
-        preset: undefined,
-        backend: undefined,
-        threads: undefined,
-        split: undefined,
-        epochs: undefined,
-        batchSize: undefined,
-        lr: undefined,
+        queue: undefined,
+        // Every run option from the grid file.
+        ...unsetRunOptions(),
       },
       context,
     );

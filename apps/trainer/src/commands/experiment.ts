@@ -1,6 +1,7 @@
 import { availableParallelism } from 'node:os';
 import { basename, extname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { initBackend } from '@mtl/backend';
 import { writeFileAtomic } from '@mtl/common';
 import { randomSplit, readManifest, standardSplit } from '@mtl/datasets';
 import { type ExperimentResults, validateExperimentResults } from '@mtl/training/run-store';
@@ -8,13 +9,23 @@ import { defineCommand, type RunContext, resolveOptions } from '../command.js';
 import { EXIT, type ExitCode, usageError } from '../errors.js';
 import { aggregate, type CellOutcome, resultsMarkdown, resultsTable } from '../experiment/aggregate.js';
 import { expandGrid, type GridCell, loadGrid } from '../experiment/grid.js';
+import { runCellsOnQueue } from '../experiment/queue.js';
 import { type CellPlan, finishedOutcome, pool, runCellProcess } from '../experiment/run-cells.js';
-import { flag, integer, type OptionSpec, type OptionSpecs, path, type ResolvedOptions, text } from '../option-types.js';
+import {
+  flag,
+  integer,
+  type OptionSpec,
+  type OptionSpecs,
+  path,
+  type ResolvedOptions,
+  required,
+  text,
+} from '../option-types.js';
 import { readPreparedData, writeJson } from '../prepared-data.js';
 import { runOptions, trainOptions } from '../train-options.js';
 
 export const experimentOptions = {
-  data: trainOptions.data,
+  data: required(trainOptions.data, 'the folder `mtl-trainer prepare --out DIR` wrote'),
   grid: text(
     "'paper' (audio, video, multi x static uniform, static emotion-only, static gender-only, dynamic softmax) or a JSON/YAML grid file",
     {
@@ -30,6 +41,9 @@ export const experimentOptions = {
   out: path('experiments folder; results go to OUT/NAME/results.{md,json}', { value: 'DIR', default: 'experiments' }),
   // Unset flags fall back to the grid file's `train:` entries, then to these defaults.
   ...deferDefaults(runOptions),
+  queue: text('run the cells on `mtl-trainer worker` processes through this Redis (BullMQ) instead of here', {
+    value: 'redis://HOST:PORT[/DB]',
+  }),
   json: flag('print results.json instead of the table'),
 };
 
@@ -60,7 +74,8 @@ function parseFolds(value: string, available: number): number[] {
   return Array.from({ length: k }, (_, i) => i);
 }
 
-const CLI_PATH = fileURLToPath(import.meta.url);
+/** This CLI's own file, run again for each cell. */
+export const CLI_PATH = fileURLToPath(import.meta.url);
 
 export interface ExperimentRun {
   results: ExperimentResults;
@@ -73,9 +88,10 @@ export interface ExperimentRun {
 export async function runExperiment(
   options: ResolvedOptions<typeof experimentOptions>,
   context: Pick<RunContext, 'log' | 'progress' | 'signal'>,
-  runCells?: (cells: GridCell[], plan: CellPlan) => Promise<CellOutcome[]>,
 ): Promise<ExperimentRun> {
   const prepared = await readPreparedData(options.data);
+  // Checking the grid's strategies builds them (the softmax one owns a variable), so tfjs needs a backend.
+  await initBackend({ backend: 'wasm' });
   const grid = await loadGrid(options.grid);
   // Grid file's train options, then flags; checked by the same specs as `train`'s.
   const flags = Object.fromEntries(Object.keys(runOptions).map((k) => [k, (options as Record<string, unknown>)[k]]));
@@ -92,7 +108,10 @@ export async function runExperiment(
   const plan: CellPlan = {
     runsDir,
     dataDir: resolve(options.data),
-    train: { ...train, threads: train.threads ?? Math.max(1, Math.floor(availableParallelism() / jobs)) },
+    // Locally each cell gets its share of the cores; on a queue each worker decides for its machine.
+    train: options.queue
+      ? train
+      : { ...train, threads: train.threads ?? Math.max(1, Math.floor(availableParallelism() / jobs)) },
   };
 
   const outcomes: CellOutcome[] = [];
@@ -103,7 +122,7 @@ export async function runExperiment(
     else todo.push(cell);
   }
   context.log(
-    `experiment ${name}: ${cells.length} cells (${grid.modals.length} modals x ${grid.weightings.length} weightings x ${folds.length} folds x ${seeds.length} seeds), ${outcomes.length} already finished, ${todo.length} to run, ${Math.min(jobs, Math.max(1, todo.length))} at a time`,
+    `experiment ${name}${options.queue ? ` on ${options.queue}` : ''}: ${cells.length} cells (${grid.modals.length} modals x ${grid.weightings.length} weightings x ${folds.length} folds x ${seeds.length} seeds), ${outcomes.length} already finished, ${todo.length} to run${options.queue ? ' by the workers' : `, ${Math.min(jobs, Math.max(1, todo.length))} at a time`}`,
   );
   const bar = context.progress('experiment', cells.length);
   let failed = 0;
@@ -114,8 +133,14 @@ export async function runExperiment(
   };
   bar.update(outcomes.length);
   try {
-    if (runCells) {
-      for (const outcome of await runCells(todo, plan)) settle(outcome);
+    if (options.queue) {
+      bar.update(outcomes.length, { status: 'waiting for workers' });
+      await runCellsOnQueue(options.queue, name, todo, plan, {
+        logDir: join(dir, 'logs'),
+        signal: context.signal,
+        onSettled: settle,
+        onStatus: (status) => bar.update(outcomes.length, { status: `${status}, ${failed} failed` }),
+      });
     } else {
       await pool(
         todo,

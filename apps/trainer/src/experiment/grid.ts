@@ -1,7 +1,7 @@
-import { createStrategy } from '@mtl/dynamic-loss';
 import type { Json, RunModal } from '@mtl/training/run-store';
 import { readConfigFile } from '../config-file.js';
 import { usageError } from '../errors.js';
+import { checkWeighting } from '../weighting.js';
 
 /** One row of the comparison table: a weighting method with its options and a short label. */
 export interface GridWeighting {
@@ -45,17 +45,6 @@ export const PAPER_GRID: Grid = {
   ],
   train: {},
 };
-
-const TASKS = ['emotion', 'gender'];
-
-/** Builds the strategy once to check a weighting's method and options (errors name both), then frees it. */
-function checkWeighting(weighting: GridWeighting, where: string): void {
-  try {
-    createStrategy(weighting.method, { tasks: TASKS, ...weighting.options }).dispose();
-  } catch (error) {
-    throw usageError(`${where}: weighting '${weighting.label}': ${(error as Error).message}`);
-  }
-}
 
 function parseWeighting(value: unknown, where: string): GridWeighting {
   if (typeof value === 'string') return { label: value, method: value, options: {} };
@@ -119,7 +108,7 @@ export async function loadGrid(source: string): Promise<Grid> {
     if (labels.has(weighting.label))
       throw usageError(`grid ${source}: two weightings are labelled '${weighting.label}'`);
     labels.add(weighting.label);
-    checkWeighting(weighting, `grid ${source}`);
+    checkWeighting(weighting.method, weighting.options, `grid ${source}: weighting '${weighting.label}'`);
   }
   return grid;
 }

@@ -70,12 +70,13 @@ export async function runCellProcess(
   log.write(`$ mtl-trainer ${args.join(' ')}\n`);
   const code = await new Promise<number | null>((resolve) => {
     // Its own process group, so a Ctrl-C reaches it only through us: it then saves and stops.
+    // The IPC channel ties it to us: it exits when we die (see cli.ts), leaving no orphan on the run.
     const child = spawn(process.execPath, [options.cli, ...args], {
-      stdio: ['ignore', 'pipe', 'pipe'],
+      stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
       detached: true,
     });
-    child.stdout.pipe(log, { end: false });
-    child.stderr.pipe(log, { end: false });
+    child.stdout?.pipe(log, { end: false });
+    child.stderr?.pipe(log, { end: false });
     const stop = () => child.kill('SIGINT');
     options.signal?.addEventListener('abort', stop, { once: true });
     child.on('close', (exit, signal) => {

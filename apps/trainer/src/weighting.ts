@@ -1,4 +1,5 @@
-import { describeStrategies, strategyNames } from '@mtl/dynamic-loss';
+import { createStrategy, describeStrategies, strategyNames } from '@mtl/dynamic-loss';
+import { usageError } from './errors.js';
 
 export const WEIGHTING_NAMES = strategyNames();
 
@@ -13,4 +14,13 @@ export function weightingHelp(): string {
     }
   }
   return lines.join('\n');
+}
+
+/** Builds the strategy once to check a method's options (the error names both and lists the valid ones), then frees it. */
+export function checkWeighting(method: string, options: Record<string, unknown>, where: string): void {
+  try {
+    createStrategy(method, { tasks: ['emotion', 'gender'], ...options }).dispose();
+  } catch (error) {
+    throw usageError(`${where}: ${(error as Error).message.replace(/^createStrategy/, 'weighting')}`);
+  }
 }
