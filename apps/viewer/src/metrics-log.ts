@@ -1,5 +1,6 @@
 import { open } from 'node:fs/promises';
 import { type EvalRecord, type MetricsRecord, RunStoreError, validateMetricsRecord } from '@mtl/training/run-store';
+import { lowerBound } from './sorted-search.js';
 
 /** Where a series comes from: the optimiser steps, or the evaluations of one split. */
 export type SeriesSource = 'step' | EvalRecord['split'];
@@ -193,15 +194,4 @@ export class MetricsLog {
     }
     return out;
   }
-}
-
-function lowerBound(sorted: number[], value: number): number {
-  let lo = 0;
-  let hi = sorted.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (sorted[mid]! < value) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
 }

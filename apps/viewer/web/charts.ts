@@ -1,6 +1,7 @@
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
-import { lowerBound, meanAndSpread, meanBuckets, minMaxBuckets, slotGrid, valueAt } from './downsample.js';
+import { lowerBound } from '../src/sorted-search.js';
+import { meanAndSpread, meanBuckets, minMaxBuckets, slotGrid, valueAt } from './downsample.js';
 import { downloadBlob, toCsv } from './export.js';
 import { formatSeconds, formatValue } from './format.js';
 import { debiasedEma } from './smoothing.js';
@@ -107,6 +108,7 @@ export class ChartPanel {
     header.append(title, csv, png);
     this.plotEl.className = 'plot';
     this.legendEl.className = 'legend';
+    this.legendEl.addEventListener('scroll', () => this.showValuesAt(this.shownX), { passive: true });
     const table = document.createElement('table');
     table.innerHTML =
       '<colgroup><col class="c-swatch"><col class="c-name"><col class="c-value"><col class="c-raw"><col class="c-at"></colgroup>';
@@ -364,11 +366,23 @@ export class ChartPanel {
   }
 
   /** Every line's value at x (the nearest stored point); without x, each line's last point. */
+  private shownX: number | undefined;
+  private rowHeight = 0;
+
+  /**
+   * Fills the legend rows in the legend's scrolled view (the rest when scrolled to): with 500
+   * runs, writing every row on each mouse move costs more than drawing the chart.
+   */
   private showValuesAt(x: number | undefined) {
+    this.shownX = x;
     const axis = this.context?.state.x ?? 'step';
+    this.rowHeight ||= this.legendBody.rows[0]?.offsetHeight ?? 0;
+    const rowHeight = this.rowHeight;
+    const first = rowHeight > 0 ? Math.max(0, Math.floor(this.legendEl.scrollTop / rowHeight) - 2) : 0;
+    const last = rowHeight > 0 ? first + Math.ceil(this.legendEl.clientHeight / rowHeight) + 4 : this.lines.length;
     this.lines.forEach((line, i) => {
       const row = this.legendBody.rows[i];
-      if (!row) return;
+      if (!row || i < first || i > last) return;
       const cells = row.children;
       if (line.band) {
         const { mean, std, x0, x1, buckets } = line.band;

@@ -1,3 +1,5 @@
+import { lowerBound, upperBound } from '../src/sorted-search.js';
+
 /**
  * Screen-resolution views of long series. The stored points are never changed: each draw
  * buckets the visible x range into pixel columns and keeps, per column, the first-drawn
@@ -13,30 +15,6 @@ export function slotGrid(x0: number, x1: number, buckets: number): Float64Array 
     xs[2 * k + 1] = x0 + (k + 0.75) * dx;
   }
   return xs;
-}
-
-/** Index of the first element >= value in ascending `sorted`. */
-export function lowerBound(sorted: ArrayLike<number>, value: number): number {
-  let lo = 0;
-  let hi = sorted.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (sorted[mid]! < value) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
-}
-
-/** Index of the first element > value in ascending `sorted`. */
-function upperBound(sorted: ArrayLike<number>, value: number): number {
-  let lo = 0;
-  let hi = sorted.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (sorted[mid]! <= value) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
 }
 
 /**

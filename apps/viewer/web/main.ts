@@ -159,9 +159,12 @@ function renderControls(runs: RunListing[]) {
 
 async function renderPanels() {
   renderControls(filteredRuns());
-  const runIds = store.ids();
   if (state.tab === 'confusion' || state.tab === 'media') {
-    const run = runIds.includes(state.run) ? state.run : (selectedIds()[0] ?? runIds[0] ?? '');
+    // The media panel offers the runs that have predictions (written by the final evaluation).
+    const withPredictions = store.ids().filter((id) => store.listings.get(id)?.hasPredictions);
+    const runIds = state.tab === 'media' && withPredictions.length > 0 ? withPredictions : store.ids();
+    const preferred = selectedIds().find((id) => runIds.includes(id));
+    const run = runIds.includes(state.run) ? state.run : (preferred ?? runIds[0] ?? '');
     if (run !== state.run) state = { ...state, run };
     const container = $(`#tab-${state.tab}`);
     if (!run) {

@@ -134,7 +134,13 @@ export function renderMedia(
     }
     tr.addEventListener('click', () => onChange({ clip: row.prediction.clipId }));
   }
-  const summary = el('p', `${shown.length} of ${rows.length} clips`, 'caption');
+  const summary = el(
+    'p',
+    rows.length === 0
+      ? 'This run has no predictions yet: predictions.jsonl is written by its final evaluation.'
+      : `${shown.length} of ${rows.length} clips`,
+    'caption',
+  );
   container.replaceChildren(controls, summary);
   for (const problem of data.problems) container.append(el('p', problem, 'problem'));
   const detail = el('div', undefined, 'clip-detail');
