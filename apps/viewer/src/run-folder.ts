@@ -179,7 +179,9 @@ export class RunsFolder {
   }
 
   list(ids?: string[]): RunListing[] {
-    const runs = ids ? ids.map((id) => this.runs.get(id)).filter((r) => r !== undefined) : [...this.runs.values()];
+    const runs = ids
+      ? ids.map((id) => this.runs.get(id)).filter((r) => r !== undefined)
+      : [...this.runs.values()].sort((a, b) => (a.id < b.id ? -1 : 1));
     return runs.map((run) => run.listing());
   }
 

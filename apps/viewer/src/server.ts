@@ -119,6 +119,7 @@ function sendBytes(response: ServerResponse, type: string, bytes: Buffer, cache 
   response.writeHead(200, { ...headers, 'Content-Length': bytes.length });
   response.end(bytes);
 }
+
 /** Starts the read-only server over a runs folder and resolves once it listens. */
 export async function startViewer(options: ViewerOptions): Promise<Viewer> {
   const runsDir = resolve(options.runs);

@@ -327,6 +327,8 @@ export class ChartPanel {
         ],
         setCursor: [
           (u) => {
+            // While a zoom is dragged out, the legends wait for its end.
+            if (u.select.width > 0) return;
             const left = u.cursor.left;
             const x = left === undefined || left < 0 ? undefined : u.posToVal(left, 'x');
             // The chart under the mouse answers at once; the charts that follow it, a frame later.
