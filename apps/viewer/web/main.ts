@@ -157,7 +157,14 @@ function renderControls(runs: RunListing[]) {
   $('#runs-dir').textContent = `${store.runsDir} · ${store.listings.size} runs`;
 }
 
+/** The panel of the current tab; a run that vanished meanwhile shows why instead. */
 async function renderPanels() {
+  await renderPanelsNow().catch((error: Error) => {
+    if (state.tab !== 'scalars') $(`#tab-${state.tab}`).textContent = error.message;
+  });
+}
+
+async function renderPanelsNow() {
   renderControls(filteredRuns());
   if (state.tab === 'confusion' || state.tab === 'media') {
     // The media panel offers the runs that have predictions (written by the final evaluation).
