@@ -118,7 +118,7 @@ class Run {
       config: this.config,
       summary: this.summary,
       records: this.metrics?.records ?? 0,
-      stats: Object.fromEntries(this.metrics?.stats ?? []),
+      stats: this.metrics?.stats() ?? {},
       hasPredictions: this.stamps.get('predictions.jsonl') !== '',
       problems: [...this.fileProblems.values(), ...(this.metrics?.problems ?? [])],
     };
