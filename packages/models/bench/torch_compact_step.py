@@ -151,7 +151,8 @@ def main():
     frames = round(seconds * FRAME_RATE)
     # The lengths @mtl/models' step-time bench uses: spread over 60-100% of the clip.
     lengths = torch.tensor(
-        [max(1, round(frames * (0.6 + 0.4 * i / max(1, batch - 1)))) for i in range(batch)], dtype=torch.int64
+        [max(1, round(frames * (1 - 0.4 * (batch - 1 - i) / max(1, batch - 1)))) for i in range(batch)],
+        dtype=torch.int64,
     )
     model = CompactModel()
     parameters = sum(p.numel() for p in model.parameters() if p.requires_grad)
