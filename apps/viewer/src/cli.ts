@@ -22,8 +22,11 @@ async function main() {
     host: options.host,
     pollMs: options.poll,
   });
-  console.log(`mtl-viewer: ${viewer.folder.list().length} runs in ${runs}`);
   console.log(`mtl-viewer: open ${viewer.url}`);
+  const started = performance.now();
+  await viewer.ready;
+  const seconds = ((performance.now() - started) / 1000).toFixed(1);
+  console.log(`mtl-viewer: ${viewer.folder.list().length} runs in ${runs} (read in ${seconds} s)`);
   const stop = () => viewer.close().then(() => process.exit(0));
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);

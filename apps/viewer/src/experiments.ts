@@ -1,8 +1,9 @@
 import { readdir, readFile } from 'node:fs/promises';
+import { type ExperimentResults, validateExperimentResults } from '@mtl/training/run-store';
 import { resolveInside } from './safe-path.js';
 
 /** One experiment's results.json (format mtl-experiment/1), or why it could not be read. */
-export type ExperimentListing = { name: string; results: unknown } | { name: string; problem: string };
+export type ExperimentListing = { name: string; results: ExperimentResults } | { name: string; problem: string };
 
 /** Every `<dir>/<name>/results.json`; a missing folder is no experiments, a bad file a problem. */
 export async function readExperiments(dir: string): Promise<ExperimentListing[]> {
@@ -11,17 +12,16 @@ export async function readExperiments(dir: string): Promise<ExperimentListing[]>
     names.sort().map(async (name): Promise<ExperimentListing | undefined> => {
       const path = await resolveInside(dir, name, 'results.json');
       if (!path) return undefined;
+      let value: unknown;
       try {
-        const results = JSON.parse(await readFile(path, 'utf8')) as { format?: unknown };
-        if (results?.format !== 'mtl-experiment/1') {
-          return {
-            name,
-            problem: `${path}: format must be "mtl-experiment/1", got ${JSON.stringify(results?.format)}`,
-          };
-        }
-        return { name, results };
-      } catch {
-        return { name, problem: `${path}: not valid JSON` };
+        value = JSON.parse(await readFile(path, 'utf8'));
+      } catch (error) {
+        return { name, problem: `${path}: is not valid JSON (${(error as Error).message})` };
+      }
+      try {
+        return { name, results: validateExperimentResults(value, { file: path }) };
+      } catch (error) {
+        return { name, problem: (error as Error).message };
       }
     }),
   );

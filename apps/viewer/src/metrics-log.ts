@@ -1,5 +1,5 @@
 import { open } from 'node:fs/promises';
-import { type EvalRecord, type MetricsRecord, RunStoreError, validateMetricsRecord } from './run-store.js';
+import { type EvalRecord, type MetricsRecord, RunStoreError, validateMetricsRecord } from '@mtl/training/run-store';
 
 /** Where a series comes from: the optimiser steps, or the evaluations of one split. */
 export type SeriesSource = 'step' | EvalRecord['split'];
@@ -116,9 +116,13 @@ export class MetricsLog {
       this.line++;
       if (line.trim() === '') continue;
       try {
-        this.add(validateMetricsRecord(JSON.parse(line), `${this.file}:${this.line}`));
+        this.add(validateMetricsRecord(JSON.parse(line), { file: this.file, line: this.line }));
       } catch (error) {
-        const reason = error instanceof RunStoreError ? error.message : `${this.file}:${this.line}: not JSON`;
+        const reason =
+          error instanceof RunStoreError
+            ? error.message
+            : `${this.file}:${this.line}: is not valid JSON (${(error as Error).message})`;
+        // A log with thousands of bad lines would otherwise flood every listing.
         if (this.problems.length < 20) this.problems.push(reason);
       }
     }
@@ -172,16 +176,15 @@ export class MetricsLog {
     this.records++;
   }
 
-  /** The rows of every source whose record number is at least `from`. */
-  since(from: number): Record<string, SourceColumns> {
-    const out: Record<string, SourceColumns> = {};
+  /** The rows of every source whose record number is at least `from` (without `index`). */
+  since(from: number): Record<string, Omit<SourceColumns, 'index'>> {
+    const out: Record<string, Omit<SourceColumns, 'index'>> = {};
     for (const [source, columns] of this.sources) {
       const start = lowerBound(columns.index, from);
       if (start >= columns.index.length) continue;
       const values: Record<string, number[]> = {};
       for (const [tag, column] of Object.entries(columns.values)) values[tag] = column.slice(start);
       out[source] = {
-        index: columns.index.slice(start),
         step: columns.step.slice(start),
         epoch: columns.epoch.slice(start),
         wallTime: columns.wallTime.slice(start),

@@ -1,14 +1,16 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
-import { MetricsLog, type SeriesStats } from './metrics-log.js';
 import {
+  type Origin,
   type PredictionRecord,
+  RUN_FILES,
   type RunConfig,
   RunStoreError,
   type RunSummary,
-  validatePredictionRecord,
+  validatePrediction,
   validateRunConfig,
-  validateRunSummary,
-} from './run-store.js';
+  validateSummary,
+} from '@mtl/training/run-store';
+import { MetricsLog, type SeriesStats } from './metrics-log.js';
 import { resolveInside } from './safe-path.js';
 
 /** What the runs table needs of one run. */
@@ -36,15 +38,15 @@ export interface RunsChange {
 const stamp = (info: { ino: number; size: number; mtimeMs: number } | undefined) =>
   info ? `${info.ino}:${info.size}:${info.mtimeMs}` : '';
 
-async function readJson<T>(file: string, validate: (value: unknown, file: string) => T): Promise<T> {
+async function readJson<T>(file: string, validate: (value: unknown, origin: Origin) => T): Promise<T> {
   const text = await readFile(file, 'utf8');
   let value: unknown;
   try {
     value = JSON.parse(text);
-  } catch {
-    throw new RunStoreError(file, 'not valid JSON (half written?)');
+  } catch (error) {
+    throw new RunStoreError({ file }, '', `is not valid JSON (${(error as Error).message})`);
   }
-  return validate(value, file);
+  return validate(value, { file });
 }
 
 class Run {
@@ -68,7 +70,7 @@ class Run {
   /** Re-reads what changed on disk; true when anything did. */
   async refresh(): Promise<boolean> {
     const [config, summary, metrics, predictions] = await Promise.all(
-      ['config.json', 'summary.json', 'metrics.jsonl', 'predictions.jsonl'].map(async (name) => {
+      [RUN_FILES.config, RUN_FILES.summary, RUN_FILES.metrics, RUN_FILES.predictions].map(async (name) => {
         const path = await this.file(name);
         return { name, path, info: path ? await stat(path).catch(() => undefined) : undefined };
       }),
@@ -93,7 +95,7 @@ class Run {
     if (changedStamp(summary!)) {
       this.fileProblems.delete('summary.json');
       this.summary = summary!.path
-        ? await readJson(summary!.path, validateRunSummary).catch((error: Error) => {
+        ? await readJson(summary!.path, validateSummary).catch((error: Error) => {
             this.fileProblems.set('summary.json', error.message);
             return null;
           })
@@ -124,7 +126,7 @@ class Run {
 
   /** predictions.jsonl, read again only when it changed; bad lines are skipped and reported. */
   async readPredictions(): Promise<{ records: PredictionRecord[]; problems: string[] }> {
-    const path = await this.file('predictions.jsonl');
+    const path = await this.file(RUN_FILES.predictions);
     if (!path) return { records: [], problems: [] };
     const info = await stat(path);
     if (this.predictions?.stamp === stamp(info)) return this.predictions;
@@ -137,9 +139,13 @@ class Run {
     lines.forEach((line, i) => {
       if (line.trim() === '') return;
       try {
-        records.push(validatePredictionRecord(JSON.parse(line), `${path}:${i + 1}`));
+        records.push(validatePrediction(JSON.parse(line), { file: path, line: i + 1 }));
       } catch (error) {
-        problems.push(error instanceof RunStoreError ? error.message : `${path}:${i + 1}: not JSON`);
+        problems.push(
+          error instanceof RunStoreError
+            ? error.message
+            : `${path}:${i + 1}: is not valid JSON (${(error as Error).message})`,
+        );
       }
     });
     this.predictions = { stamp: stamp(info), records, problems };
@@ -147,16 +153,26 @@ class Run {
   }
 }
 
+/** Runs read at once in a scan: the first scan of a big folder lists runs as they come. */
+const SCAN_CONCURRENCY = 8;
+/** Least time between two change reports within one scan, in ms. */
+const REPORT_EVERY_MS = 300;
+
 /**
  * The runs folder, watched by polling: runs appear when their folder does and vanish with
- * it; each refresh re-reads only what changed. Every file is opened by its real path, and
- * only when that lies inside the runs folder (a run folder or file linked out is not read).
+ * it; each refresh re-reads only what changed, and reports what changed to `onChange` as
+ * it goes (so a first scan of 500 runs shows the first ones at once). Every file is opened
+ * by its real path, and only when that lies inside the runs folder (a run folder or file
+ * linked out is not read).
  */
 export class RunsFolder {
   private runs = new Map<string, Run>();
   private refreshing: Promise<RunsChange> | undefined;
 
-  constructor(readonly root: string) {}
+  constructor(
+    readonly root: string,
+    private readonly onChange: (change: RunsChange) => void = () => {},
+  ) {}
 
   get(id: string): Run | undefined {
     return this.runs.get(id);
@@ -167,7 +183,7 @@ export class RunsFolder {
     return runs.map((run) => run.listing());
   }
 
-  /** One refresh at a time: a call during one waits for it. */
+  /** One refresh at a time: a call during one waits for it. Resolves to everything it changed. */
   refresh(): Promise<RunsChange> {
     this.refreshing ??= this.scan().finally(() => {
       this.refreshing = undefined;
@@ -182,28 +198,46 @@ export class RunsFolder {
       if (entry.name.startsWith('.') || !(entry.isDirectory() || entry.isSymbolicLink())) continue;
       if (await resolveInside(this.root, entry.name)) present.add(entry.name);
     }
-    const change: RunsChange = { added: [], removed: [], updated: [] };
+    const total: RunsChange = { added: [], removed: [], updated: [] };
+    let unreported: RunsChange = { added: [], removed: [], updated: [] };
+    let reportedAt = Date.now();
+    const report = () => {
+      if (unreported.added.length + unreported.removed.length + unreported.updated.length > 0)
+        this.onChange(unreported);
+      unreported = { added: [], removed: [], updated: [] };
+      reportedAt = Date.now();
+    };
     for (const id of this.runs.keys()) {
       if (!present.has(id)) {
         this.runs.delete(id);
-        change.removed.push(id);
+        total.removed.push(id);
+        unreported.removed.push(id);
       }
     }
-    await Promise.all(
-      [...present].map(async (id) => {
+    const queue = [...present].sort();
+    const worker = async () => {
+      for (let id = queue.shift(); id !== undefined; id = queue.shift()) {
         let run = this.runs.get(id);
         const isNew = run === undefined;
         run ??= new Run(this.root, id);
         const changed = await run.refresh();
         // A folder is a run once it has a config (or a problem with one).
-        if (run.config === null && run.fileProblems.size === 0) return;
+        if (run.config === null && run.fileProblems.size === 0) continue;
         if (isNew) {
           this.runs.set(id, run);
-          change.added.push(id);
-        } else if (changed) change.updated.push({ id, records: run.metrics?.records ?? 0 });
-      }),
-    );
-    change.added.sort();
-    return change;
+          total.added.push(id);
+          unreported.added.push(id);
+        } else if (changed) {
+          const update = { id, records: run.metrics?.records ?? 0 };
+          total.updated.push(update);
+          unreported.updated.push(update);
+        }
+        if (Date.now() - reportedAt > REPORT_EVERY_MS) report();
+      }
+    };
+    await Promise.all(Array.from({ length: SCAN_CONCURRENCY }, worker));
+    report();
+    total.added.sort();
+    return total;
   }
 }

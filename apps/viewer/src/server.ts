@@ -25,6 +25,8 @@ export interface Viewer {
   url: string;
   server: Server;
   folder: RunsFolder;
+  /** Resolves when the first scan of the runs folder is done. */
+  ready: Promise<void>;
   close(): Promise<void>;
 }
 
@@ -111,17 +113,16 @@ export async function startViewer(options: ViewerOptions): Promise<Viewer> {
   const webRoot = resolve(options.webRoot ?? defaultWebRoot());
   const host = options.host ?? '127.0.0.1';
   const boundToLoopback = host === 'localhost' || host === '::1' || host.startsWith('127.');
-  const folder = new RunsFolder(runsDir);
-  await folder.refresh();
-
   const clients = new Set<ServerResponse>();
   const broadcast = (change: RunsChange) => {
-    if (change.added.length + change.removed.length + change.updated.length === 0) return;
     const message = `event: change\ndata: ${JSON.stringify(change)}\n\n`;
     for (const client of clients) client.write(message);
   };
+  const folder = new RunsFolder(runsDir, broadcast);
+  // The first scan goes on while the server answers: runs appear on the page as they are read.
+  const ready = folder.refresh().then(() => {});
   const poll = setInterval(() => {
-    folder.refresh().then(broadcast, () => {});
+    folder.refresh().catch(() => {});
   }, options.pollMs ?? 1000);
   const heartbeat = setInterval(() => {
     for (const client of clients) client.write(': ping\n\n');
@@ -244,8 +245,10 @@ export async function startViewer(options: ViewerOptions): Promise<Viewer> {
     url: `http://${shownHost}:${port}/`,
     server,
     folder,
+    ready,
     async close() {
       clearInterval(poll);
+      await ready.catch(() => {});
       clearInterval(heartbeat);
       for (const client of clients) client.end();
       server.closeAllConnections();

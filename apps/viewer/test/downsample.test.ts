@@ -1,11 +1,11 @@
-import { createRandom } from '@mtl/datasets';
+import { SeededRandom } from '@mtl/common';
 import { describe, expect, it } from 'vitest';
 import { meanAndSpread, meanBuckets, minMaxBuckets, slotGrid } from '../web/downsample.js';
 import { debiasedEma } from '../web/smoothing.js';
 
 describe('minMaxBuckets', () => {
   it('keeps every bucket extreme of a million noisy points with spikes', () => {
-    const random = createRandom(7);
+    const random = new SeededRandom(7);
     const n = 1_000_000;
     const x = Array.from({ length: n }, (_, i) => i);
     const y = Array.from({ length: n }, () => random.uniform(0, 1));

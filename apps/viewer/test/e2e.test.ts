@@ -5,11 +5,13 @@
 import { appendFile, mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { EvalRecord, StepRecord } from '@mtl/training/run-store';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { build } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startViewer, type Viewer } from '../src/index.js';
-import { type EvalRecord, type StepRecord, writeFixture } from './fixture-runs.js';
+import { formatValue } from '../web/format.js';
+import { writeFixture } from './fixture-runs.js';
 import { tempDir } from './helpers.js';
 
 const OUTPUT = fileURLToPath(new URL('../test-output/', import.meta.url));
@@ -21,7 +23,7 @@ let browser: Browser;
 const steps = (i: number) => fixture.runs[i]!.records.filter((r): r is StepRecord => r.kind === 'step');
 const evals = (i: number, split = 'validation') =>
   fixture.runs[i]!.records.filter((r): r is EvalRecord => r.kind === 'eval' && r.split === split);
-const f4 = (v: number) => v.toFixed(4);
+const f4 = formatValue;
 
 beforeAll(async () => {
   const webRoot = join(temp.dir, 'web');
@@ -32,6 +34,7 @@ beforeAll(async () => {
   });
   fixture = await writeFixture(temp.dir);
   viewer = await startViewer({ runs: fixture.runsDir, port: 0, webRoot, pollMs: 150 });
+  await viewer.ready;
   browser = await chromium.launch({
     executablePath: '/usr/bin/chromium',
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
@@ -106,6 +109,20 @@ describe('mtl-viewer in Chromium', () => {
       const value = steps(i).find((r) => r.step === step)!.losses.emotion!;
       expect(await page.textContent(`${legendRow('step/losses.emotion', run.id)} td.value`)).toBe(f4(value));
     }
+    // x by epoch (a step at its fraction of the epoch) and by wall time; log y.
+    await page.mouse.move(0, 0);
+    const lastAt = `${legendRow('step/weights.emotion', 'dynamic-s1')} td.at`;
+    await page.selectOption('#x-axis', 'epoch');
+    await page.waitForFunction((s) => document.querySelector(s)?.textContent === 'epoch 3', lastAt);
+    await page.selectOption('#x-axis', 'wallTime');
+    await page.waitForFunction(
+      ([s, text]) => document.querySelector(s!)?.textContent === text,
+      [lastAt, `${steps(0).at(-1)!.wallTime}s`],
+    );
+    await page.check('#log-y');
+    await page.waitForFunction(() => new URL(location.href).searchParams.get('log') === '1');
+    expect(await page.locator(`${chart('step/weights.emotion')} .legend tr`).count()).toBe(4);
+    await page.screenshot({ path: join(OUTPUT, 'wall-time-log.png') });
     await page.close();
   });
 
@@ -221,7 +238,7 @@ describe('mtl-viewer in Chromium', () => {
       String(first[0]![0]),
     );
     await page.check('input[name="row-normalised"]');
-    const share = first[0]![0]! / first[0]!.reduce((a, b) => a + b, 0);
+    const share = first[0]![0]! / first[0]!.reduce((a: number, b: number) => a + b, 0);
     await page.waitForFunction(
       (v) => document.querySelector('table.confusion td[data-cell="0,0"]')?.textContent === v,
       share.toFixed(2),

@@ -6,8 +6,10 @@
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { createRandom, generateSyntheticCorpus, loadSynthetic, mediaPath } from '@mtl/datasets';
-import { type MediaClip, preprocess } from '@mtl/media';
+import { SeededRandom } from '@mtl/common';
+import { generateSyntheticCorpus, loadSynthetic, toMediaClip } from '@mtl/datasets';
+import { preprocess } from '@mtl/media';
+import type { EvalRecord, ExperimentResults, RunConfig, RunSummary, StepRecord } from '@mtl/training/run-store';
 
 export const EMOTIONS = ['neutral', 'anger', 'happiness', 'sadness'];
 export const GENDERS = ['female', 'male'];
@@ -31,19 +33,17 @@ export async function writeClipCache(root: string): Promise<{ cacheDir: string; 
   const cacheDir = join(root, 'cache');
   await generateSyntheticCorpus({ root: corpusDir, speakers: 2, clipsPerEmotion: 1, duration: 1, frameSize: 32 });
   const manifest = await loadSynthetic(corpusDir);
-  const media: MediaClip[] = manifest.entries.map((entry) => ({
-    id: entry.id,
-    audioPath: mediaPath(manifest, entry.audio!),
-    videoPath: mediaPath(manifest, entry.video!),
-  }));
-  const result = await preprocess(media, {
-    cacheDir,
-    workers: 0,
-    log: false,
-    fps: 10,
-    audio: { sampleRate: 16_000, channel: 'mix' },
-    video: { size: 32, color: 'rgb', crop: { mode: 'full' } },
-  });
+  const result = await preprocess(
+    manifest.entries.map((entry) => toMediaClip(manifest, entry)),
+    {
+      cacheDir,
+      workers: 0,
+      log: false,
+      fps: 10,
+      audio: { sampleRate: 16_000, channel: 'mix' },
+      video: { size: 32, color: 'rgb', crop: { mode: 'full' } },
+    },
+  );
   if (result.failed.length > 0) throw new Error(`fixture cache: ${JSON.stringify(result.failed)}`);
   const clips = result.succeeded.map(({ id, key, meta }) => {
     const entry = manifest.entries.find((e) => e.id === id)!;
@@ -72,33 +72,7 @@ export interface FixtureRunSpec {
   clips?: FixtureClip[];
 }
 
-export type StepRecord = {
-  kind: 'step';
-  step: number;
-  epoch: number;
-  wallTime: number;
-  lr: number;
-  loss: number;
-  lossUnweighted: number;
-  losses: Record<string, number>;
-  weights: Record<string, number>;
-  examplesPerSecond: number;
-};
-
-export type EvalRecord = {
-  kind: 'eval';
-  step: number;
-  epoch: number;
-  split: 'train' | 'validation' | 'test';
-  wallTime: number;
-  loss: number;
-  lossUnweighted: number;
-  weights: Record<string, number>;
-  examplesPerSecond: number;
-  tasks: Record<string, { nll: number; accuracy: number; ua: number; wa: number; f1: number; confusion: number[][] }>;
-};
-
-export function runConfig(spec: FixtureRunSpec) {
+export function runConfig(spec: FixtureRunSpec): RunConfig {
   return {
     format: 'mtl-run/1',
     id: spec.id,
@@ -118,7 +92,7 @@ export function runConfig(spec: FixtureRunSpec) {
       epochs: spec.epochs ?? 3,
       batchSize: 8,
       lr: 0.001,
-      schedule: 'constant',
+      schedule: { kind: 'constant' },
       clipNorm: 5,
       patience: 5,
       selectMetric: 'emotion.ua',
@@ -142,7 +116,7 @@ function confusion(classes: number, perClass: number, accuracy: number, shift: n
 
 /** Deterministic records of one run: every step, and an eval per split after each epoch. */
 export function runRecords(spec: FixtureRunSpec): (StepRecord | EvalRecord)[] {
-  const random = createRandom(1000 + (spec.seed ?? 1) * 31 + (spec.fold ?? 0) * 7 + spec.id.length);
+  const random = new SeededRandom(1000 + (spec.seed ?? 1) * 31 + (spec.fold ?? 0) * 7 + spec.id.length);
   const epochs = spec.epochs ?? 3;
   const perEpoch = spec.stepsPerEpoch ?? 10;
   const records: (StepRecord | EvalRecord)[] = [];
@@ -238,7 +212,7 @@ export async function writeRun(runsDir: string, spec: FixtureRunSpec) {
   const evals = records.filter((r): r is EvalRecord => r.kind === 'eval' && r.split === 'validation');
   const best = evals.reduce((a, b) => (b.tasks.emotion!.ua > a.tasks.emotion!.ua ? b : a));
   const status = spec.status ?? 'completed';
-  const summary = {
+  const summary: RunSummary = {
     status,
     epochsCompleted: spec.epochs ?? 3,
     steps,
@@ -270,9 +244,9 @@ export async function writeFixture(root: string) {
   return { root, runsDir, experimentsDir, cacheDir, clips, runs, specs };
 }
 
-export async function writeExperiment(experimentsDir: string, name: string) {
+export async function writeExperiment(experimentsDir: string, name: string): Promise<ExperimentResults> {
   const row = (method: string, ua: number, runs: string[]) => ({
-    modal: 'multi',
+    modal: 'multi' as const,
     weighting: { method, options: {}, label: method === 'dynamic' ? 'dynamic weights' : 'uniform 1:1' },
     runs,
     failed: [],
@@ -283,7 +257,7 @@ export async function writeExperiment(experimentsDir: string, name: string) {
       'joint.nll': { mean: 1.2, std: 0.05, n: 2 },
     },
   });
-  const results = {
+  const results: ExperimentResults = {
     format: 'mtl-experiment/1',
     name,
     protocol: {

@@ -54,6 +54,7 @@ beforeAll(async () => {
     `${JSON.stringify({ clipId: 'c', split: 'test', truth: {}, probabilities: {}, cacheKey: '../../outside/secret' })}\n`,
   );
   viewer = await startViewer({ runs: runsDir, port: 0, webRoot: web, pollMs: 100 });
+  await viewer.ready;
 });
 afterAll(async () => {
   await viewer.close();

@@ -2,6 +2,7 @@ import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
 import { lowerBound, meanAndSpread, meanBuckets, minMaxBuckets, slotGrid } from './downsample.js';
 import { downloadBlob, toCsv } from './export.js';
+import { formatSeconds, formatValue } from './format.js';
 import { debiasedEma } from './smoothing.js';
 import type { ViewState } from './state.js';
 import type { Store } from './store.js';
@@ -67,21 +68,6 @@ export function chartSections(keys: Set<string>, tasks: string[]): ChartSection[
     .filter((s) => s.charts.length > 0);
 }
 
-function formatSeconds(s: number): string {
-  if (!Number.isFinite(s)) return '';
-  if (Math.abs(s) < 60) return `${+s.toFixed(1)}s`;
-  const m = Math.floor(s / 60);
-  if (m < 60) return `${m}m${String(Math.round(s % 60)).padStart(2, '0')}s`;
-  return `${Math.floor(m / 60)}h${String(m % 60).padStart(2, '0')}m`;
-}
-
-export const formatValue = (v: number | undefined) =>
-  v === undefined || !Number.isFinite(v)
-    ? '–'
-    : v !== 0 && (Math.abs(v) >= 1000 || Math.abs(v) < 1e-3)
-      ? v.toExponential(3)
-      : v.toFixed(4);
-
 /** One drawn line's data: every stored point of one run (or the runs of a group). */
 interface Line {
   label: string;
@@ -137,6 +123,17 @@ export class ChartPanel {
     this.root.remove();
   }
 
+  /** Smoothed copies, kept while the stored column, its length and the weight stay the same (zoom, hover). */
+  private smoothCache = new WeakMap<number[], { length: number; weight: number; values: Float64Array }>();
+
+  private smoothed(raw: number[], weight: number): Float64Array {
+    const cached = this.smoothCache.get(raw);
+    if (cached?.length === raw.length && cached.weight === weight) return cached.values;
+    const values = debiasedEma(raw, weight);
+    this.smoothCache.set(raw, { length: raw.length, weight, values });
+    return values;
+  }
+
   private collectLines(context: ChartContext): Line[] {
     const { store, state } = context;
     const { source, tag } = this.spec;
@@ -146,7 +143,7 @@ export class ChartPanel {
       if (!data || !raw) return undefined;
       return { x: store.series.get(id)!.x(source, state.x), raw };
     };
-    const smooth = (raw: number[]) => (state.smoothing > 0 ? debiasedEma(raw, state.smoothing) : undefined);
+    const smooth = (raw: number[]) => (state.smoothing > 0 ? this.smoothed(raw, state.smoothing) : undefined);
     if (context.groups) {
       return [...context.groups].flatMap(([label, ids], i) => {
         const members = ids.filter((id) => lineOf(id) !== undefined);
@@ -172,7 +169,7 @@ export class ChartPanel {
             return {
               id,
               x: data.x(this.spec.source, state.x),
-              y: state.smoothing > 0 ? debiasedEma(raw, state.smoothing) : raw,
+              y: state.smoothing > 0 ? this.smoothed(raw, state.smoothing) : raw,
             };
           }),
         )
@@ -286,13 +283,18 @@ export class ChartPanel {
           distr: context.state.logY ? 3 : 1,
           range: () => {
             const [min, max] = this.yRange;
-            return context.state.logY ? uPlot.rangeLog(min, max, 10, true) : uPlot.rangeNum(min, max, 0.1, true);
+            return context.state.logY ? uPlot.rangeLog(min, max, 10, false) : uPlot.rangeNum(min, max, 0.1, true);
           },
         },
       },
       axes: [{ values: wallTime ? (_u, splits) => splits.map(formatSeconds) : undefined, size: 30 }, { size: 56 }],
       cursor: {
         sync: { key: 'mtl-x' },
+        // The legend shows every run's value; per-series cursor dots and uPlot's scan for the
+        // nearest non-null slot cost a DOM node and a linear search per series per move.
+        points: { show: false },
+        dataIdx: (_u, _series, closest) => closest,
+        focus: { prox: -1 },
         drag: { x: true, y: false, setScale: false },
         bind: {
           dblclick: () => () => {
@@ -315,7 +317,10 @@ export class ChartPanel {
         setCursor: [
           (u) => {
             const left = u.cursor.left;
-            this.showValuesAt(left === undefined || left < 0 ? undefined : u.posToVal(left, 'x'));
+            const x = left === undefined || left < 0 ? undefined : u.posToVal(left, 'x');
+            // The chart under the mouse answers at once; the charts that follow it, a frame later.
+            if (u.cursor.event) this.showValuesAt(x);
+            else this.showValuesSoon(x);
           },
         ],
       },
@@ -334,6 +339,19 @@ export class ChartPanel {
         return row;
       }),
     );
+  }
+
+  private pendingX: number | undefined;
+  private pending = false;
+
+  private showValuesSoon(x: number | undefined) {
+    this.pendingX = x;
+    if (this.pending) return;
+    this.pending = true;
+    setTimeout(() => {
+      this.pending = false;
+      this.showValuesAt(this.pendingX);
+    }, 60);
   }
 
   /** Every line's value at x (the nearest stored point); without x, each line's last point. */

@@ -1,6 +1,6 @@
 import './style.css';
+import type { PredictionRecord, RunConfig } from '@mtl/training/run-store';
 import type { ConfusionEntry, ExperimentListing, RunListing, RunsChange } from '../src/index.js';
-import type { PredictionRecord, TaskSpec } from '../src/run-store.js';
 import { ChartGrid, chartSections } from './charts.js';
 import { downloadBlob, toCsv } from './export.js';
 import { renderConfusion, renderExperiments, renderMedia } from './panels.js';
@@ -38,17 +38,17 @@ function setState(patch: Partial<ViewState>, redraw: 'all' | 'panels' = 'all') {
 
 const filteredRuns = () =>
   sortRuns(
-    [...store.listings.values()].filter((r) => matchesFilter(r, state.filter)),
+    store
+      .ids()
+      .map((id) => store.listings.get(id)!)
+      .filter((r) => matchesFilter(r, state.filter)),
     state.sort,
   );
 const selectedIds = (): string[] => state.selected ?? store.ids().slice(0, DEFAULT_DRAWN);
 
-async function render() {
-  const started = performance.now();
-  const runs = filteredRuns();
-  const selected = new Set(selectedIds());
-  const drawn = runs.filter((r) => selected.has(r.id)).map((r) => r.id);
-  renderControls(runs);
+let lastTableKey = '';
+
+function renderTable(runs: RunListing[], selected: Set<string>) {
   renderRunsTable($('#runs-table'), {
     store,
     state,
@@ -67,6 +67,45 @@ async function render() {
       setState({ sort: state.sort === key ? `-${key}` : state.sort === `-${key}` ? '' : key });
     },
   });
+}
+
+let rendering: Promise<void> | undefined;
+let renderAgain = false;
+
+/** Renders now, or once more after the render in flight (so bursts of changes draw once or twice). */
+function render(): Promise<void> {
+  if (rendering) {
+    renderAgain = true;
+    return rendering;
+  }
+  rendering = renderNow().finally(() => {
+    rendering = undefined;
+    if (renderAgain) {
+      renderAgain = false;
+      void render();
+    }
+  });
+  return rendering;
+}
+
+async function renderNow() {
+  const started = performance.now();
+  const runs = filteredRuns();
+  const selected = new Set(selectedIds());
+  const drawn = runs.filter((r) => selected.has(r.id)).map((r) => r.id);
+  renderControls(runs);
+  // The table is rebuilt only when something it shows changed (not on zoom or smoothing).
+  const tableKey = JSON.stringify([
+    runs.map((r) => [r.id, r.records, r.summary?.status, r.problems.length]),
+    [...selected],
+    state.columns,
+    state.groupBy,
+    state.sort,
+  ]);
+  if (tableKey !== lastTableKey) {
+    lastTableKey = tableKey;
+    renderTable(runs, selected);
+  }
   await store.loadSeries(drawn);
   const listings = drawn.map((id) => store.listings.get(id)!);
   const keys = new Set(listings.flatMap((l) => Object.keys(l.stats)));
@@ -82,6 +121,7 @@ async function render() {
     chartSections(keys, tasks),
   );
   timings.render = performance.now() - started;
+  document.body.dataset.renders = String(Number(document.body.dataset.renders ?? 0) + 1);
   await renderPanels();
 }
 
@@ -123,14 +163,14 @@ async function renderPanels() {
     const onChange = (patch: Partial<ViewState>) => setState(patch, 'panels');
     if (state.tab === 'confusion') {
       const data = (await getJson(`api/runs/${encodeURIComponent(run)}/confusion`)) as {
-        tasks: TaskSpec[];
+        tasks: RunConfig['tasks'];
         confusions: ConfusionEntry[];
       };
       renderConfusion(container, runIds, data, state, onChange);
     } else {
       const data = (await getJson(`api/runs/${encodeURIComponent(run)}/predictions`)) as {
         id: string;
-        tasks: TaskSpec[];
+        tasks: RunConfig['tasks'];
         predictions: PredictionRecord[];
         problems: string[];
       };

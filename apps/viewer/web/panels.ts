@@ -1,6 +1,6 @@
+import type { PredictionRecord, RunConfig } from '@mtl/training/run-store';
 import type { ConfusionEntry, ExperimentListing } from '../src/index.js';
-import type { PredictionRecord, TaskSpec } from '../src/run-store.js';
-import { formatValue } from './charts.js';
+import { formatValue } from './format.js';
 import type { ViewState } from './state.js';
 
 const el = <K extends keyof HTMLElementTagNameMap>(tag: K, text?: string, className?: string) => {
@@ -40,7 +40,7 @@ export function runPicker(runs: string[], state: ViewState, onChange: (patch: Pa
 export function renderConfusion(
   container: HTMLElement,
   runs: string[],
-  data: { tasks: TaskSpec[]; confusions: ConfusionEntry[] },
+  data: { tasks: RunConfig['tasks']; confusions: ConfusionEntry[] },
   state: ViewState,
   onChange: (patch: Partial<ViewState>) => void,
 ) {
@@ -95,7 +95,7 @@ const argmax = (values: number[]) => values.reduce((best, v, i) => (v > values[b
 export function renderMedia(
   container: HTMLElement,
   runs: string[],
-  data: { id: string; tasks: TaskSpec[]; predictions: PredictionRecord[]; problems: string[] },
+  data: { id: string; tasks: RunConfig['tasks']; predictions: PredictionRecord[]; problems: string[] },
   state: ViewState,
   onChange: (patch: Partial<ViewState>) => void,
 ) {

@@ -1,5 +1,5 @@
 import type { RunListing } from '../src/index.js';
-import { formatValue } from './charts.js';
+import { formatValue } from './format.js';
 import type { ViewState } from './state.js';
 import type { Store } from './store.js';
 

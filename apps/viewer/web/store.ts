@@ -1,4 +1,4 @@
-import type { RunListing, SourceColumns } from '../src/index.js';
+import type { RunListing } from '../src/index.js';
 
 /** One source of a run as the page holds it: every stored point (null where absent). */
 export interface SourceData {
@@ -16,7 +16,7 @@ export class RunSeries {
   sources = new Map<string, SourceData>();
   private epochAxis = new Map<string, { rows: number; xs: number[] }>();
 
-  append(records: number, sources: Record<string, SourceColumns>) {
+  append(records: number, sources: Record<string, SourceData>) {
     for (const [name, incoming] of Object.entries(sources)) {
       let data = this.sources.get(name);
       if (!data) {
@@ -114,7 +114,7 @@ export class Store {
         const body = (await getJson(`api/runs/${encodeURIComponent(id)}/metrics?from=${series.records}`)) as {
           records: number;
           from: number;
-          sources: Record<string, SourceColumns>;
+          sources: Record<string, SourceData>;
         };
         // A run rewritten from scratch: start over.
         if (body.records < series.records) {

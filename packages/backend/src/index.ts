@@ -1,10 +1,11 @@
-import { registerLstmRecurrenceKernels } from './lstm/lstm-recurrence.js';
+import { registerFusedKernels } from './fused-kernels.js';
 import { registerAllGradients } from './register-gradients.js';
 
 // Importing the package is enough for gradients to work on any backend.
 registerAllGradients();
-registerLstmRecurrenceKernels();
+registerFusedKernels();
 
+export { type BatchNormTrainingResult, batchNormTraining } from './batch-norm/batch-norm-training.js';
 export {
   type BackendChoice,
   type BackendName,
@@ -13,6 +14,7 @@ export {
   initBackend,
 } from './init-backend.js';
 export { hasLstmRecurrence, lstmRecurrence } from './lstm/lstm-recurrence.js';
+export { FusedAdamOptimizer, fusedAdam } from './optimizers/fused-adam.js';
 export { gradientKernelNames, registerAllGradients } from './register-gradients.js';
 export {
   IM2COL_BLOCK_FLOATS_FLAG,

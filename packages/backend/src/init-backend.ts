@@ -1,7 +1,7 @@
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
 import * as tf from '@tensorflow/tfjs-core';
-import { registerLstmRecurrenceKernels } from './lstm/lstm-recurrence.js';
+import { registerFusedKernels } from './fused-kernels.js';
 import { registerAllGradients } from './register-gradients.js';
 import { registerWasmKernels } from './wasm/register-wasm-kernels.js';
 import { wasmThreadCount, withWasmThreads } from './wasm/wasm-threads.js';
@@ -91,7 +91,7 @@ export async function initBackend(options: InitBackendOptions = {}): Promise<Bac
   }
   registerAllGradients();
   registerWasmKernels();
-  registerLstmRecurrenceKernels();
+  registerFusedKernels();
   const passedOver: BackendChoice['passedOver'] = [];
 
   if (request === 'tensorflow' || request === 'auto') {

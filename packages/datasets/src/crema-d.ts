@@ -2,7 +2,7 @@ import { basename, extname, join } from 'node:path';
 import { listFolder, readLines } from './corpus-files.js';
 import { CREMA_D_LABELS } from './label-maps.js';
 import type { AudioSource, Gender, Manifest, VideoSource } from './manifest.js';
-import { CorpusError, type LoadOptions, ManifestBuilder } from './manifest-builder.js';
+import { CorpusError, type LoadOptions, ManifestBuilder, requireCorpusRoot } from './manifest-builder.js';
 
 export interface CremaDOptions extends LoadOptions {
   /** Also load the clips listed as broken upstream (default false: they are skipped with the reason). */
@@ -17,12 +17,13 @@ const VIDEO_EXTENSIONS = ['.flv', '.mp4'];
 
 /** Actor id -> gender from VideoDemographics.csv; unreadable rows are skipped with their line. */
 async function readDemographics(builder: ManifestBuilder): Promise<Map<string, Gender>> {
-  const lines = await readLines(join(builder.root, DEMOGRAPHICS));
-  if (!lines)
+  const read = await readLines(join(builder.root, DEMOGRAPHICS));
+  if ('error' in read)
     throw new CorpusError(
       join(builder.root, DEMOGRAPHICS),
-      "the demographics file is missing: it gives every actor's gender, so nothing can be loaded without it",
+      `the demographics file ${read.error}: it gives every actor's gender, so nothing can be loaded without it`,
     );
+  const { lines } = read;
   const header = (lines[0] ?? '').split(',').map((h) => h.trim().replace(/^"|"$/g, ''));
   const actorColumn = header.indexOf('ActorID');
   const sexColumn = header.indexOf('Sex');
@@ -75,10 +76,16 @@ async function clipFiles(
  * VideoDemographics.csv. The clips known to be broken upstream are skipped with the reason.
  */
 export async function loadCremaD(root: string, options: CremaDOptions = {}): Promise<Manifest> {
+  await requireCorpusRoot(root);
   const builder = new ManifestBuilder('crema-d', root, options);
   const genders = await readDemographics(builder);
   const audioFiles = await clipFiles(builder, AUDIO_FOLDERS, ['.wav']);
   const videoFiles = await clipFiles(builder, VIDEO_FOLDERS, VIDEO_EXTENSIONS);
+  // Where a missing video should have been: the folder (and format) this copy of the corpus uses.
+  const videoFolder =
+    (await listFolder(builder.root)).includes('VideoMP4') && !(await listFolder(builder.root)).includes('VideoFlash')
+      ? { folder: 'VideoMP4', extension: '.mp4' }
+      : { folder: 'VideoFlash', extension: '.flv' };
   if (audioFiles.size === 0 && videoFiles.size === 0) {
     throw new CorpusError(
       builder.root,
@@ -129,8 +136,8 @@ export async function loadCremaD(root: string, options: CremaDOptions = {}): Pro
       builder.skip('known-broken', anyPath, broken[clip] as string, clip);
       continue;
     }
-    const emotion = builder.emotion(code, anyPath, clip);
-    if (!emotion) continue;
+    // Media before the emotion map: a file that is no media (a Git LFS stub of a clone
+    // without `git lfs pull`) is reported whatever map leaves its clip out.
     let audio: AudioSource | undefined;
     let video: VideoSource | undefined;
     if (builder.modalities.has('audio')) {
@@ -150,7 +157,7 @@ export async function loadCremaD(root: string, options: CremaDOptions = {}): Pro
       if (!videoPath) {
         builder.skip(
           'incomplete',
-          join(VIDEO_FOLDERS[0] as string, `${clip}.flv`),
+          join(videoFolder.folder, `${clip}${videoFolder.extension}`),
           'media file is missing (the clip has audio but no video)',
           clip,
         );
@@ -159,6 +166,8 @@ export async function loadCremaD(root: string, options: CremaDOptions = {}): Pro
       if (!(await builder.usableMedia(videoPath, clip))) continue;
       video = { path: videoPath };
     }
+    const emotion = builder.emotion(code, anyPath, clip);
+    if (!emotion) continue;
     builder.add({
       id: clip,
       speaker: actor,

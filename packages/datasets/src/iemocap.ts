@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { isDirectory, listFolder, readLines } from './corpus-files.js';
 import { IEMOCAP_LABELS } from './label-maps.js';
 import type { AudioSource, Gender, Manifest, VideoSource } from './manifest.js';
-import { CorpusError, type LoadOptions, ManifestBuilder } from './manifest-builder.js';
+import { CorpusError, type LoadOptions, ManifestBuilder, requireCorpusRoot } from './manifest-builder.js';
 
 export interface IemocapOptions extends LoadOptions {
   /**
@@ -41,6 +41,7 @@ async function sessionsRoot(root: string): Promise<string> {
  * their path and reason.
  */
 export async function loadIemocap(root: string, options: IemocapOptions = {}): Promise<Manifest> {
+  await requireCorpusRoot(root);
   const base = await sessionsRoot(root);
   const builder = new ManifestBuilder('iemocap', base, options);
   const audioSource = options.audioSource ?? 'sentences';
@@ -69,8 +70,21 @@ export async function loadIemocap(root: string, options: IemocapOptions = {}): P
     }
     for (const file of labelFiles) {
       const labelPath = join(labelDir, file);
-      const lines = (await readLines(join(base, labelPath))) ?? [];
-      for (const [i, raw] of lines.entries()) {
+      const read = await readLines(join(base, labelPath));
+      if ('error' in read) {
+        builder.skip('missing-labels', labelPath, `label file ${read.error}: its dialog's utterances have no labels`);
+        continue;
+      }
+      const labelLines = read.lines.filter((line) => line.trim().startsWith('['));
+      if (labelLines.length === 0) {
+        builder.skip(
+          'malformed-labels',
+          labelPath,
+          "no label lines ('[start - end]<TAB>utterance<TAB>code<TAB>[V, A, D]') in the file: its dialog's utterances have no labels",
+        );
+        continue;
+      }
+      for (const [i, raw] of read.lines.entries()) {
         const line = raw.trim();
         if (!line.startsWith('[')) continue; // annotator lines (C-E1:, A-E2:), the header and blanks
         const where = `${labelPath}:${i + 1}`;

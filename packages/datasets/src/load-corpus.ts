@@ -3,7 +3,7 @@ import { isDirectory, listFolder } from './corpus-files.js';
 import { type CremaDOptions, loadCremaD } from './crema-d.js';
 import { type IemocapOptions, loadIemocap } from './iemocap.js';
 import type { CorpusName, Manifest } from './manifest.js';
-import { CorpusError } from './manifest-builder.js';
+import { CorpusError, requireCorpusRoot } from './manifest-builder.js';
 import { loadRavdess, type RavdessOptions } from './ravdess.js';
 import { SYNTHETIC_LABELS_FILE } from './synthetic/generate-corpus.js';
 import { loadSynthetic } from './synthetic/load-synthetic.js';
@@ -25,6 +25,7 @@ export async function detectCorpus(root: string): Promise<CorpusName | undefined
 /** Loads a corpus folder with the matching loader (`options.corpus` overrides detection). */
 export async function loadCorpus(root: string, options: CorpusOptions = {}): Promise<Manifest> {
   const { corpus: chosen, ...rest } = options;
+  await requireCorpusRoot(root);
   const corpus = chosen ?? (await detectCorpus(root));
   switch (corpus) {
     case 'iemocap':

@@ -1,3 +1,4 @@
+import { stat } from 'node:fs/promises';
 import { relative, resolve } from 'node:path';
 import { corpusLabels, emotionMap } from './label-maps.js';
 import { formatSummary } from './load-summary.js';
@@ -123,6 +124,13 @@ export class ManifestBuilder {
     if (log) log(formatSummary(manifest));
     return manifest;
   }
+}
+
+/** Throws a CorpusError when the corpus root is missing or not a folder, saying so in those words. */
+export async function requireCorpusRoot(root: string): Promise<void> {
+  const info = await stat(root).catch(() => undefined);
+  if (info === undefined) throw new CorpusError(resolve(root), 'the corpus folder does not exist');
+  if (!info.isDirectory()) throw new CorpusError(resolve(root), 'is a file, not a corpus folder');
 }
 
 /** Thrown when a folder cannot be read as the corpus at all (as opposed to single bad files, which are skipped). */

@@ -2,7 +2,7 @@ import { basename, extname } from 'node:path';
 import { listFilesDeep } from './corpus-files.js';
 import { RAVDESS_LABELS } from './label-maps.js';
 import type { AudioSource, Manifest, VideoSource } from './manifest.js';
-import { CorpusError, type LoadOptions, ManifestBuilder } from './manifest-builder.js';
+import { CorpusError, type LoadOptions, ManifestBuilder, requireCorpusRoot } from './manifest-builder.js';
 
 export interface RavdessOptions extends LoadOptions {
   /** Which vocal channels to load: 'speech' (default) and/or 'song'. */
@@ -35,6 +35,7 @@ function codeProblem(table: Record<string, string>, code: string, field: string)
  * from the audio-video MP4, else the video-only one.
  */
 export async function loadRavdess(root: string, options: RavdessOptions = {}): Promise<Manifest> {
+  await requireCorpusRoot(root);
   const builder = new ManifestBuilder('ravdess', root, options);
   const channels = options.vocalChannels ?? ['speech'];
   const channelNames = Object.values(RAVDESS_LABELS.vocalChannels);

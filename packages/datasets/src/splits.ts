@@ -131,7 +131,7 @@ export function leaveOneSessionOut(manifest: Manifest, options: SpeakerSplitOpti
   );
 }
 
-/** RAVDESS's standard: folds of consecutive actors (01-04, 05-08, ...: 6 folds of 2 female + 2 male actors for the full corpus). */
+/** RAVDESS's standard: folds by actor number (01-04, 05-08, ...: 6 folds of 2 female + 2 male actors for the full corpus), whichever actors are missing. */
 export function ravdessActorFolds(
   manifest: Manifest,
   options: SpeakerSplitOptions & { actorsPerFold?: number } = {},
@@ -141,11 +141,18 @@ export function ravdessActorFolds(
   if (!Number.isInteger(perFold) || perFold < 1)
     throw new Error(`option actorsPerFold: expected a whole number >= 1, got ${perFold}`);
   const actors = sorted(speakerGenders(manifest).keys());
-  const groups: SpeakerGroup[] = [];
-  for (let i = 0; i < actors.length; i += perFold) {
-    const speakers = actors.slice(i, i + perFold);
-    groups.push({ name: `test ${speakers.join(', ')}`, speakers });
+  // By actor number, not position: with an actor missing (the song set has no Actor_18) the
+  // other folds stay 01-04, 05-08, ... and only that actor's fold is smaller.
+  const byFold = new Map<number, string[]>();
+  for (const actor of actors) {
+    const number = /(\d+)$/.exec(actor)?.[1];
+    if (number === undefined) throw new Error(`manifest: speaker '${actor}' has no actor number (RAVDESS: Actor_NN)`);
+    const fold = Math.floor((Number(number) - 1) / perFold);
+    byFold.set(fold, [...(byFold.get(fold) ?? []), actor]);
   }
+  const groups: SpeakerGroup[] = [...byFold.entries()]
+    .sort(([a], [b]) => a - b)
+    .map(([, speakers]) => ({ name: `test ${speakers.join(', ')}`, speakers }));
   if (groups.length < 2) throw new Error(`manifest: ${actors.length} actors make fewer than 2 folds of ${perFold}`);
   return plan(
     manifest,

@@ -1,3 +1,4 @@
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CorpusError, loadCorpus, loadCremaD, speakerFolds, standardSplit } from '../src/index.js';
@@ -128,6 +129,53 @@ describe('loadCremaD', () => {
     await expect(loadCremaD(noDemographics, { log: false })).rejects.toThrow(
       `${join(noDemographics, 'VideoDemographics.csv')}: the demographics file is missing`,
     );
+  });
+});
+
+describe('loadCremaD on the copies people have', () => {
+  it('reads a VideoDemographics.csv saved with a UTF-8 BOM', async () => {
+    const bom = join(folder, 'bom');
+    await writeCremaD(bom, videos);
+    const csv = join(bom, 'VideoDemographics.csv');
+    await writeBytes(csv, `\ufeff${[DEMOGRAPHICS_HEADER, ...ACTORS.map(demographicsRow)].join('\r\n')}\r\n`);
+    expect((await readFile(csv)).subarray(0, 3)).toEqual(Buffer.from([0xef, 0xbb, 0xbf]));
+    const manifest = await loadCremaD(bom, { log: false });
+    expect(manifest.skipped).toEqual([]);
+    expect(manifest.entries).toHaveLength(ACTORS.length * 4);
+  });
+
+  it('says a root that does not exist does not exist', async () => {
+    const nowhere = join(folder, 'no-such-folder');
+    await expect(loadCremaD(nowhere, { log: false })).rejects.toThrow(`${nowhere}: the corpus folder does not exist`);
+    await expect(loadCorpus(nowhere, { log: false })).rejects.toThrow(`${nowhere}: the corpus folder does not exist`);
+  });
+
+  it('reports a Git LFS stub as a stub under every emotion map, even where the map leaves its clip out', async () => {
+    const stubbed = join(folder, 'stubbed');
+    await writeCremaD(stubbed, videos);
+    await writeBytes(join(stubbed, 'AudioWAV', '1001_DFA_FEA_XX.wav'), LFS_POINTER); // fear: not in paper4
+    for (const emotionMap of ['paper4', 'all6']) {
+      const manifest = await loadCremaD(stubbed, { emotionMap, log: false });
+      expect(manifest.skipped.map((s) => [s.kind, s.path, s.id])).toEqual([
+        ['lfs-pointer', 'AudioWAV/1001_DFA_FEA_XX.wav', '1001_DFA_FEA_XX'],
+      ]);
+    }
+  });
+
+  it('names the VideoMP4 folder for a missing video when the copy uses MP4', async () => {
+    const mp4 = join(folder, 'mp4');
+    await writeBytes(
+      join(mp4, 'VideoDemographics.csv'),
+      `${[DEMOGRAPHICS_HEADER, demographicsRow(1001)].join('\n')}\n`,
+    );
+    await writeBytes(join(mp4, 'AudioWAV', '1001_DFA_ANG_XX.wav'), toneWav());
+    await writeBytes(join(mp4, 'AudioWAV', '1001_DFA_SAD_XX.wav'), toneWav());
+    await videos.write(join(mp4, 'VideoMP4', '1001_DFA_ANG_XX.mp4'));
+    const manifest = await loadCremaD(mp4, { log: false });
+    expect(manifest.entries.map((e) => e.video?.path)).toEqual([join('VideoMP4', '1001_DFA_ANG_XX.mp4')]);
+    expect(manifest.skipped.map((s) => [s.kind, s.path])).toEqual([
+      ['incomplete', join('VideoMP4', '1001_DFA_SAD_XX.mp4')],
+    ]);
   });
 });
 

@@ -1,4 +1,4 @@
-import { readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -206,6 +206,37 @@ describe('loadIemocap on a damaged release', () => {
     );
     expect(printed.text()).toContain('Session3/dialog/EmoEvaluation: label folder is missing');
     expect(printed.text()).toContain("unknown emotion code 'zzz'");
+  });
+});
+
+describe('loadIemocap on label files that are not plain text', () => {
+  it('reads a UTF-16 label file, and reports one that cannot be read or holds no label line', async () => {
+    const odd = join(folder, 'odd-labels');
+    await writeIemocap(odd, videos);
+    const labels = join(odd, 'Session2', 'dialog', 'EmoEvaluation');
+    // Saved as UTF-16 LE with a BOM, as Windows editors do.
+    const utf16 = Buffer.from(`\ufeff${labelFile('Ses02F_impro01', DIALOG_ROWS)}`, 'utf16le');
+    expect(utf16.subarray(0, 2)).toEqual(Buffer.from([0xff, 0xfe]));
+    await writeFile(join(labels, 'Ses02F_impro01.txt'), utf16);
+    await rm(join(odd, 'Session3', 'dialog', 'EmoEvaluation', 'Ses03F_impro01.txt'));
+    await mkdir(join(odd, 'Session3', 'dialog', 'EmoEvaluation', 'Ses03F_impro01.txt')); // a folder named like the file
+    await writeFile(join(odd, 'Session4', 'dialog', 'EmoEvaluation', 'Ses04F_impro01.txt'), Buffer.alloc(64, 0xff));
+
+    const manifest = await loadIemocap(odd, { log: false });
+    expect(manifest.entries.filter((e) => e.session === 'Session2')).toHaveLength(4);
+    expect(manifest.skipped.map((s) => [s.kind, s.path, s.reason])).toEqual([
+      [
+        'missing-labels',
+        join('Session3', 'dialog', 'EmoEvaluation', 'Ses03F_impro01.txt'),
+        "label file is a folder, not a file: its dialog's utterances have no labels",
+      ],
+      [
+        'malformed-labels',
+        join('Session4', 'dialog', 'EmoEvaluation', 'Ses04F_impro01.txt'),
+        expect.stringContaining("no label lines ('[start - end]"),
+      ],
+    ]);
+    expect(manifest.entries).toHaveLength(5 * 4 + 1 - 2 * 4);
   });
 });
 

@@ -149,4 +149,22 @@ describe('ravdessActorFolds', () => {
     }
     expect(plan.folds.flatMap((f) => f.testSpeakers).sort()).toEqual([...genderOf.keys()].sort());
   });
+
+  it('keeps folds by actor number when an actor is missing (the song set has no Actor_18)', async () => {
+    const manifest = await loadRavdess(root, { log: false });
+    const without18 = { ...manifest, entries: manifest.entries.filter((e) => e.speaker !== 'Actor_18') };
+    const plan = ravdessActorFolds(without18, { seed: 3 });
+    expect(plan.folds.map((f) => f.testSpeakers)).toEqual(
+      [0, 1, 2, 3, 4, 5].map((fold) =>
+        [1, 2, 3, 4]
+          .map((k) => 4 * fold + k)
+          .filter((n) => n !== 18)
+          .map((n) => `Actor_${pad(n)}`),
+      ),
+    );
+    const unnumbered = manifest.entries.map((e) => ({ ...e, speaker: e.gender === 'male' ? 'spkM' : 'spkF' }));
+    expect(() => ravdessActorFolds({ ...manifest, entries: unnumbered })).toThrow(
+      "speaker 'spkF' has no actor number (RAVDESS: Actor_NN)",
+    );
+  });
 });

@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import type { EpochWatch } from './epoch-watch.js';
 import { optionsToJson } from './options.js';
 import type { StateData } from './state-data.js';
 import type {
@@ -20,6 +21,8 @@ import { readLossValues, stackLosses } from './task-losses.js';
 export abstract class BaseStrategy implements WeightingStrategy {
   readonly needs: StrategyNeeds = { taskGradients: 'none', lossesAfterStep: false };
   readonly trainableVariables: readonly tf.Variable[] = [];
+  /** Set by methods that learn from `endEpoch`, so training without it warns. */
+  protected readonly epochWatch: EpochWatch | undefined;
 
   constructor(
     readonly method: string,
@@ -28,7 +31,9 @@ export abstract class BaseStrategy implements WeightingStrategy {
     private readonly optionsForState: object,
   ) {}
 
-  beforeStep(): void {}
+  beforeStep(): void {
+    this.epochWatch?.step();
+  }
 
   combine(losses: TaskLosses): tf.Scalar {
     return tf.tidy(() => this.combineVector(stackLosses(`${this.method}.combine`, this.tasks, losses)));
@@ -50,6 +55,7 @@ export abstract class BaseStrategy implements WeightingStrategy {
   }
 
   state(): StrategyState {
+    this.epochWatch?.check();
     return {
       method: this.method,
       tasks: [...this.tasks],

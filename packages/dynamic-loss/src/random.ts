@@ -26,6 +26,16 @@ export class SeededRandom {
     return radius * Math.cos(2 * Math.PI * this.uniform());
   }
 
+  /** A copy of `items` in a uniformly random order (Fisher-Yates). */
+  shuffled<T>(items: readonly T[]): T[] {
+    const result = [...items];
+    for (let i = result.length - 1; i > 0; i--) {
+      const j = Math.min(i, Math.floor(this.uniform() * (i + 1)));
+      [result[i], result[j]] = [result[j] as T, result[i] as T];
+    }
+    return result;
+  }
+
   get state(): number {
     return this.position;
   }

@@ -1,14 +1,27 @@
 import type { MethodDefinition, PaperReference } from './method-definition.js';
+import { type AlignedMtlOptions, alignedMtlMethod } from './methods/aligned-mtl.js';
+import { type CaGradOptions, cagradMethod } from './methods/cagrad.js';
+import { type DbMtlOptions, dbMtlMethod } from './methods/db-mtl.js';
+import { type DualProjOptions, dualprojMethod } from './methods/dualproj.js';
 import { type DwaOptions, dwaMethod } from './methods/dwa.js';
+import { type ExcessMtlOptions, excessMtlMethod } from './methods/excess-mtl.js';
+import { type FairGradOptions, fairgradMethod } from './methods/fairgrad.js';
 import { type FamoOptions, famoMethod } from './methods/famo.js';
 import { type GlsOptions, glsMethod } from './methods/gls.js';
 import { type GradNormOptions, gradnormMethod } from './methods/gradnorm.js';
+import { type GradVacOptions, gradvacMethod } from './methods/gradvac.js';
+import { type ImtlGOptions, imtlGMethod } from './methods/imtl-g.js';
 import { type ImtlLOptions, imtlLMethod } from './methods/imtl-l.js';
+import { type MgdaOptions, mgdaMethod } from './methods/mgda.js';
+import { type MocoOptions, mocoMethod } from './methods/moco.js';
+import { type NashMtlOptions, nashMtlMethod } from './methods/nash-mtl.js';
+import { type PcGradOptions, pcgradMethod } from './methods/pcgrad.js';
 import { type RlwOptions, rlwMethod } from './methods/rlw.js';
 import { type SoftmaxOptions, softmaxMethod } from './methods/softmax.js';
 import { type StaticOptions, staticMethod } from './methods/static.js';
 import { type StchOptions, stchMethod } from './methods/stch.js';
 import { type UncertaintyOptions, uncertaintyMethod } from './methods/uncertainty.js';
+import { type UpGradOptions, upgradMethod } from './methods/upgrad.js';
 import { parseOptions } from './options.js';
 import type { StrategyState, WeightingStrategy } from './strategy.js';
 
@@ -24,6 +37,19 @@ export interface StrategyOptionsByName {
   famo: FamoOptions;
   'imtl-l': ImtlLOptions;
   stch: StchOptions;
+  pcgrad: PcGradOptions;
+  mgda: MgdaOptions;
+  cagrad: CaGradOptions;
+  'nash-mtl': NashMtlOptions;
+  'imtl-g': ImtlGOptions;
+  'aligned-mtl': AlignedMtlOptions;
+  upgrad: UpGradOptions;
+  dualproj: DualProjOptions;
+  gradvac: GradVacOptions;
+  fairgrad: FairGradOptions;
+  moco: MocoOptions;
+  'db-mtl': DbMtlOptions;
+  'excess-mtl': ExcessMtlOptions;
 }
 
 export type StrategyName = keyof StrategyOptionsByName;
@@ -42,6 +68,19 @@ const METHODS: { [N in StrategyName]: MethodDefinition<StrategyOptionsByName[N]>
   famo: famoMethod,
   'imtl-l': imtlLMethod,
   stch: stchMethod,
+  pcgrad: pcgradMethod,
+  mgda: mgdaMethod,
+  cagrad: cagradMethod,
+  'nash-mtl': nashMtlMethod,
+  'imtl-g': imtlGMethod,
+  'aligned-mtl': alignedMtlMethod,
+  upgrad: upgradMethod,
+  dualproj: dualprojMethod,
+  gradvac: gradvacMethod,
+  fairgrad: fairgradMethod,
+  moco: mocoMethod,
+  'db-mtl': dbMtlMethod,
+  'excess-mtl': excessMtlMethod,
 };
 
 export interface StrategyOptionDescription {

@@ -41,6 +41,18 @@ export interface StrategyNeeds {
    * after the parameter update (FAMO learns from the loss decrease the update caused).
    */
   lossesAfterStep: boolean;
+  /**
+   * Whether the method learns from `endEpoch` (DWA, STCH): without it their weights never
+   * change, so such a strategy warns once when it trains without ever getting an epoch.
+   */
+  endEpoch?: boolean;
+  /**
+   * For `taskGradients: 'shared'`: whether the method also runs on per-task gradients of
+   * the shared representation (the host's representation mode). `false` for methods whose
+   * state holds one tensor per task over the shared parameters (MoCo, DB-MTL, ExcessMTL):
+   * a representation's gradient changes shape with the batch. Absent means `true`.
+   */
+  representation?: boolean;
 }
 
 /**
@@ -65,15 +77,27 @@ export interface AfterStepInfo {
  * The one contract every weighting method implements. A host that runs, each step,
  *
  *   1. `beforeStep()`
- *   2. if `needs.taskGradients !== 'none'`: each task's loss gradient over that scope
- *   3. the gradient of `combine(losses)` over the model's variables and `trainableVariables`
- *   4. `useTaskGradients(taskGradients)` when step 2 ran: its entries replace the gradients
- *      of those parameters
- *   5. the optimiser update
- *   6. `afterStep({ lossesAfterStep })`, re-evaluating the losses first when `needs.lossesAfterStep`
+ *   2. when `needs.taskGradients` is `none`: the gradient of `combine(losses)` over the
+ *      model's variables and `trainableVariables`; go to 5.
+ *   3. otherwise one backward pass per task (T passes, not T + 1): each task's own loss
+ *      L_i differentiated over the variables the optimiser trains and the scope's
+ *      parameters. With c_i = d combine / d L_i at this step's losses, every parameter
+ *      gets sum_i c_i dL_i/dp, the gradient of `combine` by the chain rule (a head,
+ *      reached by its own task's loss only, gets c_i times that task's gradient), and
+ *      `trainableVariables` get the gradient of `combine`;
+ *   4. `useTaskGradients(taskGradients)` with the scope's part of those gradients: the
+ *      returned entries replace the gradients of those parameters (a gradient method's
+ *      update direction); an empty map keeps sum_i c_i dL_i/dp;
+ *   5. `weights()`, read now: for a gradient method the coefficients of the task gradients
+ *      in the update just computed, for a loss method the weights `combine` used;
+ *   6. the optimiser update;
+ *   7. `afterStep({ lossesAfterStep })`, re-evaluating the losses first when `needs.lossesAfterStep`,
  *
  * and `endEpoch(meanTrainLosses)` after each epoch, gets every method right.
- * `trainStep` in this package is that host.
+ * `backward` in this package does steps 1-5 and hands back the gradients for any
+ * optimiser; `trainStep` is the whole host. In representation mode step 3 differentiates
+ * the losses over the shared representation instead of the shared parameters, and the
+ * direction for the representation is pulled back through the shared trunk in one pass.
  */
 export interface WeightingStrategy {
   /** The registry name, e.g. `softmax`. */
@@ -108,7 +132,11 @@ export interface WeightingStrategy {
   /** Called after each training epoch with the epoch's mean training loss per task. */
   endEpoch(meanLosses: TaskLossValues): void;
 
-  /** The current weight of each task's loss (d combined / d L_i), as plain numbers for logs. */
+  /**
+   * The current weight of each task, as plain numbers for logs: for a loss method the
+   * weight of its loss in `combine` (d combined / d L_i); for a gradient method (scope
+   * `shared`) the coefficient of its gradient in the last update direction.
+   */
   weights(): Record<string, number>;
   /** Everything needed to continue identically after a restart, JSON-safe. */
   state(): StrategyState;

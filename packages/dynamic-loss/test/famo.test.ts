@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
 import { createStrategy, restoreStrategy } from '../src/index.js';
-import { combineValue, expectClose, lossGradient, useCpuBackend } from './helpers.js';
+import { adamReference, combineValue, expectClose, lossGradient, useCpuBackend } from './helpers.js';
 
 useCpuBackend();
 
@@ -36,6 +36,38 @@ describe('famo (Liu et al. 2023)', () => {
     const z = [Math.exp(-0.025), Math.exp(0.025)].map((e, _, all) => e / (all[0]! + all[1]!));
     combineValue(strategy, [1, 1]);
     expectClose(Object.values(strategy.weights()), z, 6);
+    strategy.dispose();
+  });
+
+  it('moves its logits by the size of the Adam step on J_softmax^T delta, weight decay included', () => {
+    const strategy = createStrategy('famo', { tasks, gamma: 0.01 });
+    const steps = [
+      { before: [2, 0.5], after: [1.8, 0.49] },
+      { before: [1.8, 0.49], after: [1.0, 0.48] },
+    ];
+    let call = 0;
+    const gradient = (logits: number[]) => {
+      const { before, after } = steps[call++]!;
+      const delta = before.map((b, i) => Math.log(b + 1e-8) - Math.log(after[i]! + 1e-8));
+      const e = logits.map(Math.exp);
+      const z = e.map((x) => x / (e[0]! + e[1]!));
+      const mean = z[0]! * delta[0]! + z[1]! * delta[1]!;
+      return z.map((zi, j) => zi * (delta[j]! - mean));
+    };
+    const expected = adamReference([0, 0], gradient, 2, { learningRate: 0.025, weightDecay: 0.01 });
+    for (const [i, { before, after }] of steps.entries()) {
+      combineValue(strategy, before);
+      strategy.afterStep({ lossesAfterStep: after });
+      // With equal losses, the weights are softmax(logits).
+      combineValue(strategy, [1, 1]);
+      const e = expected[i]!.map(Math.exp);
+      // float32 weights: 7 digits.
+      expectClose(
+        Object.values(strategy.weights()),
+        e.map((x) => x / (e[0]! + e[1]!)),
+        7,
+      );
+    }
     strategy.dispose();
   });
 

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
 import { createStrategy, type TaskGradients, trainStep } from '../src/index.js';
-import { combineValue, expectClose, TASKS, TinyMultiTaskModel, useCpuBackend } from './helpers.js';
+import { adamReference, combineValue, expectClose, TASKS, TinyMultiTaskModel, useCpuBackend } from './helpers.js';
 
 useCpuBackend();
 
@@ -56,6 +56,44 @@ describe('gradnorm (Chen et al. 2018)', () => {
     strategy.afterStep();
     expectClose(Object.values(strategy.weights()), [0.95, 1.05], 6);
     expect(combineValue(strategy, [1, 2])).toBeCloseTo(0.95 + 2.1, 5);
+  });
+
+  it('moves the weights by the size of the Adam step, which depends on the gradient magnitudes', () => {
+    const strategy = createStrategy('gradnorm', { tasks: ['a', 'b'] });
+    // dL_grad/dw = sign(G_i - target_i) ||g_i||: (+5, -1) at step 1; at step 2 task a's norm is 10: (+10, -1).
+    const steps: [[number, number], [number[], number[]]][] = [
+      [
+        [2, 1],
+        [
+          [3, 4],
+          [0, 1],
+        ],
+      ],
+      [
+        [0.2, 0.9],
+        [
+          [6, 8],
+          [0, 1],
+        ],
+      ],
+    ];
+    const lGradGradients = [
+      [5, -1],
+      [10, -1],
+    ];
+    let call = 0;
+    const renormalise = (w: number[]) => w.map((x) => (2 * x) / (w[0]! + w[1]!));
+    const expected = adamReference([1, 1], () => lGradGradients[call++]!, 2, { learningRate: 0.025 }, renormalise);
+    steps.forEach(([losses, gradients], i) => {
+      const step = taskGradients(losses, gradients);
+      strategy.useTaskGradients(step);
+      disposeAll(step);
+      strategy.afterStep();
+      expectClose(Object.values(strategy.weights()), expected[i]!, 9);
+    });
+    // A sign-only rule (every step the learning rate) would land elsewhere: the size matters.
+    const signOnly = renormalise([0.975 - 0.025, 1.025 + 0.025]);
+    expect(Math.abs(Object.values(strategy.weights())[0]! - signOnly[0]!)).toBeGreaterThan(1e-4);
   });
 
   it('pulls a slower task up until its gradient norm matches its target', () => {

@@ -1,7 +1,8 @@
 import { initBackend } from '@mtl/backend';
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, expect } from 'vitest';
-import type { WeightingStrategy } from '../src/index.js';
+import type { TaskGradients, WeightingStrategy } from '../src/index.js';
+import { SeededRandom } from '../src/random.js';
 
 /** Every test file runs on the cpu backend with all gradients registered. */
 export function useCpuBackend(): void {
@@ -96,8 +97,13 @@ export class TinyMultiTaskModel {
     };
   }
 
-  losses = (): Record<string, tf.Scalar> => {
-    const hidden = tf.tanh(tf.add(tf.matMul(this.inputs, this.shared.kernel as tf.Tensor2D), this.shared.bias!));
+  /** The shared trunk: the representation the heads read. */
+  encode = (): tf.Tensor2D =>
+    tf.tanh(tf.add(tf.matMul(this.inputs, this.shared.kernel as tf.Tensor2D), this.shared.bias!)) as tf.Tensor2D;
+
+  /** The task heads and their losses on a representation. */
+  decode = (representation: tf.Tensor): Record<string, tf.Scalar> => {
+    const hidden = representation as tf.Tensor2D;
     const predicted = tf.matMul(hidden, this.heads.regression!.kernel as tf.Tensor2D);
     const logits = tf.matMul(hidden, this.heads.classification!.kernel as tf.Tensor2D);
     return {
@@ -106,9 +112,74 @@ export class TinyMultiTaskModel {
     };
   };
 
+  losses = (): Record<string, tf.Scalar> => this.decode(this.encode());
+
   dispose(): void {
     tf.dispose([this.inputs, this.targets, this.labels, ...this.variables]);
   }
 }
 
 export const TASKS = ['regression', 'classification'] as const;
+
+/** A rows x cols matrix of seeded standard-normal numbers times `scale`. */
+export function randomMatrix(rows: number, cols: number, seed: number, scale = 1): number[][] {
+  const random = new SeededRandom(seed);
+  return Array.from({ length: rows }, () => Array.from({ length: cols }, () => scale * random.normal()));
+}
+
+/**
+ * A gradient-based method written against the contract alone: it sends each shared
+ * parameter sum_i weights_i g_i, fixed weights that do not depend on the gradients.
+ */
+export function fixedGradientSum(weights: readonly number[]): WeightingStrategy {
+  const tasks = [...TASKS];
+  return {
+    method: 'fixed-sum',
+    tasks,
+    needs: { taskGradients: 'shared', lossesAfterStep: false },
+    trainableVariables: [],
+    beforeStep() {},
+    combine: (losses) => tf.tidy(() => tf.addN(Object.values(losses) as tf.Scalar[]) as tf.Scalar),
+    useTaskGradients(taskGradients: TaskGradients) {
+      const keys = Object.keys(taskGradients[tasks[0]!]!.gradients);
+      return Object.fromEntries(
+        keys.map((key) => [
+          key,
+          tf.tidy(() => tf.addN(tasks.map((task, i) => tf.mul(taskGradients[task]!.gradients[key]!, weights[i]!)))),
+        ]),
+      );
+    },
+    afterStep() {},
+    endEpoch() {},
+    weights: () => Object.fromEntries(tasks.map((task, i) => [task, weights[i]!])),
+    state: () => ({ method: 'fixed-sum', tasks, options: {}, data: {} }),
+    restore() {},
+    dispose() {},
+  };
+}
+
+/** Adam written out in float64 (PyTorch's update, L2 decay added to the gradient), the oracle for the learned-weight tests. */
+export function adamReference(
+  start: readonly number[],
+  gradients: (params: number[]) => number[],
+  steps: number,
+  { learningRate, weightDecay = 0 }: { learningRate: number; weightDecay?: number },
+  project: (params: number[]) => number[] = (p) => p,
+): number[][] {
+  let params = [...start];
+  let m = params.map(() => 0);
+  let v = params.map(() => 0);
+  const trajectory: number[][] = [];
+  for (let t = 1; t <= steps; t++) {
+    const g = gradients(params).map((gi, i) => gi + weightDecay * params[i]!);
+    m = m.map((mi, i) => 0.9 * mi + 0.1 * g[i]!);
+    v = v.map((vi, i) => 0.999 * vi + 0.001 * g[i]! ** 2);
+    params = project(
+      params.map(
+        (p, i) => p - (learningRate * (m[i]! / (1 - 0.9 ** t))) / (Math.sqrt(v[i]! / (1 - 0.999 ** t)) + 1e-8),
+      ),
+    );
+    trajectory.push(params);
+  }
+  return trajectory;
+}

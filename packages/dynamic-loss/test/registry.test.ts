@@ -19,6 +19,19 @@ describe('registry', () => {
       'famo',
       'imtl-l',
       'stch',
+      'pcgrad',
+      'mgda',
+      'cagrad',
+      'nash-mtl',
+      'imtl-g',
+      'aligned-mtl',
+      'upgrad',
+      'dualproj',
+      'gradvac',
+      'fairgrad',
+      'moco',
+      'db-mtl',
+      'excess-mtl',
     ]);
   });
 
@@ -37,7 +50,7 @@ describe('registry', () => {
 
   it('rejects an unknown method, listing the valid ones', () => {
     expect(() => createStrategy('softmaxx', { tasks })).toThrow(
-      `createStrategy: unknown strategy "softmaxx"; valid: static, softmax, uncertainty, dwa, rlw, gls, gradnorm, famo, imtl-l, stch`,
+      `createStrategy: unknown strategy "softmaxx"; valid: static, softmax, uncertainty, dwa, rlw, gls, gradnorm, famo, imtl-l, stch, pcgrad, mgda, cagrad, nash-mtl, imtl-g, aligned-mtl, upgrad, dualproj, gradvac, fairgrad, moco, db-mtl, excess-mtl`,
     );
   });
 

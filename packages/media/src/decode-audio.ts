@@ -1,9 +1,9 @@
-import { readFile } from 'node:fs/promises';
+import { open, stat } from 'node:fs/promises';
 import type { FfmpegBinaries } from './ffmpeg-binary.js';
 import { runFfmpegCut } from './ffmpeg-cut.js';
 import { probeMedia } from './probe-media.js';
 import { resample } from './resample.js';
-import { decodeWav, looksLikeWav } from './wav.js';
+import { decodeWav, looksLikeWav, readWavFile } from './wav.js';
 
 export interface DecodeAudioOptions {
   /** Output rate in Hz. Default 16000 (the paper). */
@@ -30,6 +30,8 @@ export interface DecodedAudio {
   sourceSeconds: number;
   /** True when `maxSeconds` shortened the audio. */
   capped: boolean;
+  /** Problems that did not stop decoding: a WAV whose header promises more than the file holds, a cut-off MP4. */
+  warnings: string[];
 }
 
 export function checkTimeRange(source: string, start: number, end: number | undefined): void {
@@ -40,12 +42,24 @@ export function checkTimeRange(source: string, start: number, end: number | unde
 }
 
 /** The WAV's header, or undefined for an encoding only ffmpeg reads (A-law, mu-law, ADPCM, ...). */
-function readableWavHeader(bytes: Uint8Array, path: string, channel: number | 'mix' | undefined) {
+async function readableWavHeader(path: string, channel: number | 'mix' | undefined) {
   try {
-    return decodeWav(bytes, { source: path, channel, end: 0 });
+    return await readWavFile(path, { channel, end: 0 });
   } catch (error) {
     if ((error as Error).message.includes('unsupported WAV')) return undefined;
     throw error;
+  }
+}
+
+/** The first bytes of a file, enough to tell a WAV by its header. */
+async function readStart(path: string): Promise<Uint8Array> {
+  const file = await open(path, 'r');
+  try {
+    const start = new Uint8Array(12);
+    const { bytesRead } = await file.read(start, 0, 12, 0);
+    return start.subarray(0, bytesRead);
+  } finally {
+    await file.close();
   }
 }
 
@@ -60,10 +74,15 @@ export async function decodeAudio(path: string, options: DecodeAudioOptions = {}
   const maxSeconds = options.maxSeconds ?? Number.POSITIVE_INFINITY;
   checkTimeRange(`decodeAudio: ${path}`, start, options.end);
   if (!(maxSeconds > 0)) throw new Error(`decodeAudio: maxSeconds must be > 0, got ${maxSeconds}`);
-  const bytes = await readFile(path).catch((error: NodeJS.ErrnoException) => {
+  const info = await stat(path).catch((error: NodeJS.ErrnoException) => {
     throw new Error(`decodeAudio: ${path}: cannot read (${error.code ?? error.message})`);
   });
-  if (bytes.length === 0) throw new Error(`decodeAudio: ${path}: file is empty (0 bytes)`);
+  if (info.isDirectory()) throw new Error(`decodeAudio: ${path}: is a directory, not a media file`);
+  if (info.size === 0) throw new Error(`decodeAudio: ${path}: file is empty (0 bytes)`);
+  const first = await readStart(path).catch((error: NodeJS.ErrnoException) => {
+    throw new Error(`decodeAudio: ${path}: cannot read (${error.code ?? error.message})`);
+  });
+  const warnings: string[] = [];
 
   let fileSeconds: number;
   let decoded: ReturnType<typeof decodeWav>;
@@ -72,15 +91,26 @@ export async function decodeAudio(path: string, options: DecodeAudioOptions = {}
     if (start >= fileSeconds)
       throw new Error(`decodeAudio: ${path}: start ${start} s is past the end (${fileSeconds} s)`);
   };
-  const header = looksLikeWav(bytes) ? readableWavHeader(bytes, path, options.channel) : undefined;
+  const header = looksLikeWav(first) ? await readableWavHeader(path, options.channel) : undefined;
   if (header) {
     fileSeconds = header.frameCount / header.sampleRate;
     checkStart();
-    decoded = decodeWav(bytes, { source: path, channel: options.channel, start, end: keepEnd(fileSeconds) });
+    // Only the cut is read: memory follows the cut, not the file.
+    decoded = await readWavFile(path, { channel: options.channel, start, end: keepEnd(fileSeconds) });
+    if (decoded.truncated) {
+      warnings.push(
+        `${path}: the WAV header promises more audio than the file holds: the recording looks cut off after ${fileSeconds.toFixed(3)} s`,
+      );
+    }
   } else {
-    const info = await probeMedia(path, options.binaries);
-    if (info.audio === undefined) throw new Error(`decodeAudio: ${path}: has no audio stream (${info.container})`);
-    fileSeconds = info.durationSeconds;
+    const media = await probeMedia(path, options.binaries);
+    if (media.audio === undefined) {
+      const why = media.truncated ? `; the file looks truncated: ${media.truncated}` : '';
+      throw new Error(`decodeAudio: ${path}: has no audio stream (${media.container})${why}`);
+    }
+    if (media.truncated)
+      warnings.push(`${path}: the file looks truncated (${media.truncated}): audio past the cut-off is missing`);
+    fileSeconds = media.durationSeconds;
     checkStart();
     const cut = { path, start, seconds: keepEnd(fileSeconds) - start, threads: options.threads };
     const output = ['-map', '0:a:0', '-c:a', 'pcm_f32le', '-f', 'wav', '-'];
@@ -98,5 +128,6 @@ export async function decodeAudio(path: string, options: DecodeAudioOptions = {}
     sourceChannelCount: decoded.channelCount,
     sourceSeconds,
     capped: sourceSeconds > maxSeconds,
+    warnings,
   };
 }

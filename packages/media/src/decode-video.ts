@@ -1,6 +1,6 @@
 import { type Box, type ColorMode, cropResize } from './crop-resize.js';
 import { checkTimeRange } from './decode-audio.js';
-import { type FaceDetectorName, loadFaceDetector } from './face-detector.js';
+import { FACE_DETECTION_DEFAULTS, type FaceDetectorName, loadFaceDetector } from './face-detector.js';
 import { buildFaceTrack, type FaceTrack } from './face-track.js';
 import type { FfmpegBinaries } from './ffmpeg-binary.js';
 import { type FfmpegCut, runFfmpegCut } from './ffmpeg-cut.js';
@@ -133,7 +133,10 @@ function cutRange(path: string, info: MediaInfo, cut: VideoCut, maxSeconds: numb
 
 async function probeVideo(path: string, binaries: FfmpegBinaries | undefined) {
   const info = await probeMedia(path, binaries);
-  if (info.video === undefined) throw new Error(`decodeVideo: ${path}: has no video stream (${info.container})`);
+  if (info.video === undefined) {
+    const why = info.truncated ? `; the file looks truncated: ${info.truncated}` : '';
+    throw new Error(`decodeVideo: ${path}: has no video stream (${info.container})${why}`);
+  }
   return { ...info, video: info.video };
 }
 
@@ -162,7 +165,7 @@ export async function decodeVideo(path: string, options: DecodeVideoOptions = {}
     crop,
     binaries: options.binaries,
   });
-  const warnings: string[] = [];
+  const warnings = truncationWarnings(path, info);
   if (face.fallback) {
     const box = crop.region ? 'the region box' : 'a centred square';
     warnings.push(`${path}: no face found in ${face.samples} detection frames; cropped ${box} instead`);
@@ -250,9 +253,16 @@ export async function decodeVideoCuts(
       capped: sourceSeconds > maxSeconds,
       sourceWidth: width,
       sourceHeight: height,
-      warnings: [],
+      warnings: truncationWarnings(path, info),
     };
   });
+}
+
+/** A file that looks cut off decodes fewer frames than it says it lasts: said on the clip. */
+function truncationWarnings(path: string, info: MediaInfo): string[] {
+  return info.truncated
+    ? [`${path}: the file looks truncated (${info.truncated}): frames past the cut-off are missing`]
+    : [];
 }
 
 function checkFixedBox(path: string, box: Box | undefined, width: number, height: number): Box {
@@ -312,11 +322,11 @@ async function decodeWithFaceDetection({
   binaries,
 }: DetectionJob): Promise<{ frames: Uint8Array; face: FaceReport }> {
   const { width, height } = info.video!;
-  const detectFps = crop.detectFps ?? 5;
+  const detectFps = crop.detectFps ?? FACE_DETECTION_DEFAULTS.detectFps;
   if (!(detectFps > 0)) throw new Error(`decodeVideo: detectFps must be > 0, got ${detectFps}`);
-  const detectorName = crop.detector ?? 'tiny';
+  const detectorName = crop.detector ?? FACE_DETECTION_DEFAULTS.detector;
   const detector = await loadFaceDetector(detectorName, { minScore: crop.minScore });
-  const shrink = Math.min(1, (crop.detectMaxSide ?? 640) / Math.max(width, height));
+  const shrink = Math.min(1, (crop.detectMaxSide ?? FACE_DETECTION_DEFAULTS.detectMaxSide) / Math.max(width, height));
   const smallWidth = Math.max(2, 2 * Math.round((width * shrink) / 2));
   const smallHeight = Math.max(2, 2 * Math.round((height * shrink) / 2));
   const small = await runFfmpegCut(

@@ -6,6 +6,20 @@ import type { Box } from './crop-resize.js';
 /** `tiny`: TinyFaceDetector (fast); `ssd`: SSD MobileNet v1 (slower, finds smaller and turned faces). */
 export type FaceDetectorName = 'tiny' | 'ssd';
 
+/**
+ * Every default of face detection, in one place: `preprocess` fills a `detect` crop from
+ * it before computing cache keys (so a changed default never reuses old clips), and the
+ * functions that detect and track use the same values when called on their own.
+ */
+export const FACE_DETECTION_DEFAULTS = {
+  detector: 'tiny' as FaceDetectorName,
+  detectFps: 5,
+  minScore: 0.5,
+  margin: 0.25,
+  smoothingSeconds: 0.5,
+  detectMaxSide: 640,
+};
+
 export interface DetectedFace {
   box: Box;
   score: number;
@@ -65,12 +79,12 @@ const modelDir = () => join(dirname(requireFromHere.resolve('@vladmandic/face-ap
 
 /** Loads a face detector (once per process per model). */
 export async function loadFaceDetector(
-  name: FaceDetectorName = 'tiny',
+  name: FaceDetectorName = FACE_DETECTION_DEFAULTS.detector,
   options: FaceDetectorOptions = {},
 ): Promise<FaceDetector> {
   if (name !== 'tiny' && name !== 'ssd')
     throw new Error(`loadFaceDetector: unknown detector '${name}'; use tiny or ssd`);
-  const minScore = options.minScore ?? 0.5;
+  const minScore = options.minScore ?? FACE_DETECTION_DEFAULTS.minScore;
   const inputSize = options.inputSize ?? 320;
   if (!(minScore >= 0 && minScore < 1))
     throw new Error(`loadFaceDetector: minScore must be in [0, 1), got ${minScore}`);

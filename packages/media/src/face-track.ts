@@ -1,5 +1,5 @@
 import type { Box } from './crop-resize.js';
-import type { DetectedFace } from './face-detector.js';
+import { type DetectedFace, FACE_DETECTION_DEFAULTS } from './face-detector.js';
 
 export interface FaceTrackOptions {
   /** Added on every side of the face, as a fraction of its size. Default 0.25. */
@@ -42,8 +42,8 @@ export function buildFaceTrack(
   frame: { width: number; height: number },
   options: FaceTrackOptions = {},
 ): FaceTrack {
-  const margin = options.margin ?? 0.25;
-  const smoothing = options.smoothingSeconds ?? 0.5;
+  const margin = options.margin ?? FACE_DETECTION_DEFAULTS.margin;
+  const smoothing = options.smoothingSeconds ?? FACE_DETECTION_DEFAULTS.smoothingSeconds;
   if (!(margin >= 0)) throw new Error(`buildFaceTrack: margin must be >= 0, got ${margin}`);
   if (!(smoothing >= 0)) throw new Error(`buildFaceTrack: smoothingSeconds must be >= 0, got ${smoothing}`);
   const points: (Square & { time: number })[] = [];

@@ -5,7 +5,15 @@ export {
   AudioStatsAccumulator,
   normalizeAudio,
 } from './audio-normalization.js';
-export { type CachedClipMeta, type CacheIndex, ClipCache, type SourceIdentity } from './clip-cache.js';
+export {
+  type CachedClipMeta,
+  CacheEntryError,
+  type CacheIndex,
+  type CacheVerification,
+  ClipCache,
+  type IndexUpdate,
+  type SourceIdentity,
+} from './clip-cache.js';
 export { type ClipTensorOptions, type ClipTensors, clipToTensors } from './clip-tensors.js';
 export { type Box, type ColorMode, cropResize } from './crop-resize.js';
 export { type DecodeAudioOptions, type DecodedAudio, decodeAudio } from './decode-audio.js';
@@ -20,6 +28,7 @@ export {
 } from './decode-video.js';
 export {
   type DetectedFace,
+  FACE_DETECTION_DEFAULTS,
   type FaceDetector,
   type FaceDetectorName,
   type FaceDetectorOptions,
@@ -33,6 +42,7 @@ export {
   type PreprocessProgress,
   type PreprocessResult,
   type PreprocessRunOptions,
+  type PreprocessStatus,
   preprocess,
 } from './preprocess.js';
 export {
@@ -48,4 +58,4 @@ export {
 export { type MediaInfo, probeMedia } from './probe-media.js';
 export { type ResampleOptions, resample } from './resample.js';
 export { type FfmpegResult, type RunFfmpegOptions, runFfmpeg } from './run-ffmpeg.js';
-export { type DecodedWav, type DecodeWavOptions, decodeWav, looksLikeWav, type WavFormat } from './wav.js';
+export { type DecodedWav, type DecodeWavOptions, decodeWav, looksLikeWav, readWavFile, type WavFormat } from './wav.js';

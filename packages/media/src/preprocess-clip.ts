@@ -2,6 +2,7 @@ import { samplesPerFrame } from '@mtl/common';
 import type { Box, ColorMode } from './crop-resize.js';
 import { decodeAudio } from './decode-audio.js';
 import { type CropOptions, type DecodedVideo, decodeVideo, decodeVideoCuts, type FaceReport } from './decode-video.js';
+import { FACE_DETECTION_DEFAULTS } from './face-detector.js';
 import type { FfmpegBinaries } from './ffmpeg-binary.js';
 import { audioFrameCount, type FrameRemainder, fitToFrames } from './frame-alignment.js';
 
@@ -65,9 +66,28 @@ export interface PreprocessedClip {
   warnings: string[];
 }
 
-/** Fills unset options from the paper's settings and checks them. */
+/** A crop with every default filled in: a `detect` crop gets FACE_DETECTION_DEFAULTS for what it leaves unset. */
+function resolveCrop(crop: CropOptions | undefined, fallback: CropOptions): CropOptions {
+  const chosen = crop ?? fallback;
+  return chosen.mode === 'detect' ? { ...FACE_DETECTION_DEFAULTS, ...chosen } : { ...chosen };
+}
+
+/**
+ * Fills every unset option, down to the face detector's, from the paper's settings and
+ * FACE_DETECTION_DEFAULTS, and checks them: the one place defaults are decided, so the
+ * cache key (computed from the result) changes whenever a default does.
+ */
 export function resolvePreprocessOptions(options: Partial<PreprocessOptions> = {}): PreprocessOptions {
-  const resolved = { ...PAPER_PREPROCESSING, ...options };
+  const paper = PAPER_PREPROCESSING;
+  const audio = options.audio ?? paper.audio;
+  const video = options.video ?? paper.video;
+  const resolved: PreprocessOptions = {
+    fps: options.fps ?? paper.fps,
+    maxSeconds: options.maxSeconds ?? paper.maxSeconds,
+    remainder: options.remainder ?? paper.remainder,
+    audio: audio && paper.audio && { ...paper.audio, ...audio },
+    video: video && paper.video && { ...paper.video, ...video, crop: resolveCrop(video.crop, paper.video.crop) },
+  };
   if (!(resolved.fps > 0)) throw new Error(`preprocess options: fps must be > 0, got ${resolved.fps}`);
   if (!(resolved.maxSeconds > 0))
     throw new Error(`preprocess options: maxSeconds must be > 0, got ${resolved.maxSeconds}`);
@@ -182,7 +202,7 @@ async function assembleClip(
     sourceSeconds,
     capped: sourceSeconds > maxSeconds,
     ...(video?.face && { face: { ...video.face, boxes: video.face.boxes.slice(0, frameCount) } }),
-    warnings: video?.warnings ?? [],
+    warnings: [...new Set([...(audio?.warnings ?? []), ...(video?.warnings ?? [])])],
   };
 }
 

@@ -2,7 +2,7 @@ import { type ChildProcess, fork } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { type CachedClipMeta, ClipCache, type SourceIdentity } from './clip-cache.js';
+import { type CachedClipMeta, type CacheVerification, ClipCache, type SourceIdentity } from './clip-cache.js';
 import {
   type DecodeRuntime,
   type MediaClip,
@@ -21,6 +21,11 @@ export interface PreprocessRunOptions extends Partial<PreprocessOptions> {
   workers?: number;
   /** How sources are identified in cache keys. Default `stat`. */
   identity?: SourceIdentity;
+  /**
+   * What a cached clip must pass to be skipped: `size` (its `.bin` is whole; cheap) or
+   * `checksum` (reads every cached clip). Default `size`; reads always check the checksum.
+   */
+  verify?: CacheVerification;
   /** Called after every clip. */
   onProgress?: (progress: PreprocessProgress) => void;
   /** Progress lines (at most one a second) and warnings; default stderr, `false` for none. */
@@ -46,10 +51,20 @@ export interface PreprocessFailure {
   reason: string;
 }
 
+/** `complete`: every clip is in the cache; `failed`: none is; `partial`: some are. */
+export type PreprocessStatus = 'complete' | 'partial' | 'failed';
+
 export interface PreprocessResult {
+  status: PreprocessStatus;
   /** Clips in the cache after the call, done now or before (`cached`), in manifest order. */
   succeeded: { id: string; key: string; cached: boolean; meta: CachedClipMeta }[];
   failed: PreprocessFailure[];
+  /** Cached clips found bad (record unreadable, arrays missing, truncated or changed), removed and made again. */
+  rebuilt: { id: string; key: string; file: string; problem: string }[];
+  /** Temporary files that killed writers left in the cache, removed. */
+  removedTempFiles: string[];
+  /** The cache's `index.json`: written or already right, what it repaired, or why it could not be written. */
+  index: { written: boolean; repaired: string[]; error?: string };
   cache: ClipCache;
 }
 
@@ -59,7 +74,8 @@ const workerEntry = () => {
   const fromSource = import.meta.url.endsWith('.ts');
   const path = fileURLToPath(new URL(fromSource ? './clip-worker.ts' : './clip-worker.js', import.meta.url));
   const tsx = () => pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
-  return { path, execArgv: fromSource ? ['--import', tsx()] : [] };
+  // ... and resolves this repo's packages to their sources too, not to builds that may be stale.
+  return { path, execArgv: fromSource ? ['--conditions=@mtl/source', '--import', tsx()] : [] };
 };
 
 /**
@@ -69,7 +85,7 @@ const workerEntry = () => {
  * returned with the clip, the file and the reason.
  */
 export async function preprocess(manifest: MediaClip[], run: PreprocessRunOptions): Promise<PreprocessResult> {
-  const { cacheDir, workers, identity, onProgress, log: logOption, ...partial } = run;
+  const { cacheDir, workers, identity, verify = 'size', onProgress, log: logOption, ...partial } = run;
   if (!Array.isArray(manifest)) throw new Error('preprocess: manifest must be an array of clips');
   if (typeof cacheDir !== 'string' || cacheDir === '') throw new Error('preprocess: cacheDir is required');
   const workerCount = workers ?? availableParallelism();
@@ -81,7 +97,15 @@ export async function preprocess(manifest: MediaClip[], run: PreprocessRunOption
   const cache = new ClipCache(cacheDir);
   // Clips already run in parallel: a single-threaded ffmpeg each wastes least CPU on sharing work.
   const runtime: DecodeRuntime = workerCount > 1 ? { threads: 1 } : {};
-  const result: PreprocessResult = { succeeded: [], failed: [], cache };
+  const result: PreprocessResult = {
+    status: 'complete',
+    succeeded: [],
+    failed: [],
+    rebuilt: [],
+    removedTempFiles: await cache.removeStaleTempFiles(),
+    index: { written: false, repaired: [] },
+    cache,
+  };
   const fail = (clip: MediaClip | undefined, reason: string) => {
     const paths = [clip?.videoPath, clip?.audioPath].filter((p): p is string => p !== undefined);
     result.failed.push({
@@ -102,11 +126,18 @@ export async function preprocess(manifest: MediaClip[], run: PreprocessRunOption
     try {
       const sources = await cache.sourcesOf(clip, identity);
       const key = cache.keyFor(clip, options, sources);
-      if (await cache.has(key)) {
-        result.succeeded.push({ id: clip.id, key, cached: true, meta: await cache.readMeta(key) });
-      } else {
-        jobs.push({ key, clip, options, sources, cacheDir: cache.dir, runtime });
+      const stored = await cache.verify(key, verify);
+      if (stored.status === 'ok') {
+        result.succeeded.push({ id: clip.id, key, cached: true, meta: stored.meta });
+        continue;
       }
+      if (stored.status === 'bad') {
+        const { file, problem } = stored.error;
+        result.rebuilt.push({ id: clip.id, key, file, problem });
+        log(`preprocess: ${clip.id}: cached clip ${file}: ${problem}; making it again`);
+        await cache.remove(key).catch(() => undefined);
+      }
+      jobs.push({ key, clip, options, sources, cacheDir: cache.dir, runtime });
     } catch (error) {
       fail(clip, (error as Error).message);
     }
@@ -158,7 +189,15 @@ export async function preprocess(manifest: MediaClip[], run: PreprocessRunOption
       await runInWorkers(batches, Math.min(workerCount, batches.length), settleBatch);
     }
   } finally {
-    await cache.addToIndex(result.succeeded.filter((s) => !s.cached).map((s) => s.meta));
+    // The clips are stored whatever happens to the index (it is derived from them): a
+    // read-only or full cache still gets its per-clip report.
+    try {
+      const update = await cache.updateIndex(result.succeeded.filter((s) => !s.cached).map((s) => s.meta));
+      result.index = { written: update.written, repaired: update.repaired };
+    } catch (error) {
+      result.index.error = (error as Error).message;
+      log(`preprocess: warning: the cache index was not updated: ${result.index.error}`);
+    }
   }
   if (jobs.length === 0) report();
   // In manifest order, whatever order the workers finished in.
@@ -166,6 +205,7 @@ export async function preprocess(manifest: MediaClip[], run: PreprocessRunOption
   const position = (id: string) => order.get(id) ?? -1;
   result.succeeded.sort((a, b) => position(a.id) - position(b.id));
   result.failed.sort((a, b) => position(a.id) - position(b.id));
+  result.status = result.failed.length === 0 ? 'complete' : result.succeeded.length === 0 ? 'failed' : 'partial';
   return result;
 }
 

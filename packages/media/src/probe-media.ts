@@ -1,6 +1,7 @@
 import { stat } from 'node:fs/promises';
 import type { FfmpegBinaries } from './ffmpeg-binary.js';
 import { runFfmpeg } from './run-ffmpeg.js';
+import { isoMediaTruncation } from './truncation.js';
 
 export interface MediaInfo {
   path: string;
@@ -9,6 +10,8 @@ export interface MediaInfo {
   container: string;
   audio?: { sampleRate: number; channelCount: number; codec: string };
   video?: { width: number; height: number; fps: number; codec: string };
+  /** Set when the file looks cut off (an MP4 whose boxes run past its end): what is wrong. */
+  truncated?: string;
 }
 
 interface FfprobeJson {
@@ -34,8 +37,10 @@ const rate = (fraction: string | undefined) => {
 /** Reads a media file's streams with ffprobe. Errors name the file and say what is wrong with it. */
 export async function probeMedia(path: string, binaries?: FfmpegBinaries): Promise<MediaInfo> {
   const info = await stat(path).catch(() => undefined);
+  if (info?.isDirectory()) throw new Error(`probeMedia: ${path}: is a directory, not a media file`);
   if (!info?.isFile()) throw new Error(`probeMedia: ${path}: no such file`);
   if (info.size === 0) throw new Error(`probeMedia: ${path}: file is empty (0 bytes)`);
+  const truncated = await isoMediaTruncation(path);
   let json: FfprobeJson;
   try {
     const args = ['-v', 'error', '-show_streams', '-show_format', '-of', 'json', path];
@@ -47,7 +52,8 @@ export async function probeMedia(path: string, binaries?: FfmpegBinaries): Promi
       .slice(1)
       .join(' ')
       .trim();
-    throw new Error(`probeMedia: ${path}: not a readable media file (${reason || (error as Error).message})`);
+    const cutOff = truncated ? `; the file looks truncated: ${truncated}` : '';
+    throw new Error(`probeMedia: ${path}: not a readable media file (${reason || (error as Error).message})${cutOff}`);
   }
   const streams = json.streams ?? [];
   const audio = streams.find((s) => s.codec_type === 'audio');
@@ -57,6 +63,7 @@ export async function probeMedia(path: string, binaries?: FfmpegBinaries): Promi
     path,
     durationSeconds: durations.length > 0 ? Math.max(...durations) : 0,
     container: json.format?.format_name ?? 'unknown',
+    ...(truncated && { truncated }),
     ...(audio && {
       audio: {
         sampleRate: Number(audio.sample_rate),

@@ -56,7 +56,11 @@ interface Layout extends Omit<WavFormat, 'frameCount' | 'truncated'> {
   truncated: boolean;
 }
 
-function readLayout(bytes: Uint8Array, source: string): Layout {
+/**
+ * The chunk layout of a WAV from its first bytes. `fileBytes` is the whole file's size
+ * when `bytes` holds only its start (the header): the data chunk's header must be in it.
+ */
+function readLayout(bytes: Uint8Array, source: string, fileBytes = bytes.length): Layout {
   const fail = (problem: string): never => {
     throw new Error(`decodeWav: ${source}: ${problem}`);
   };
@@ -86,7 +90,7 @@ function readLayout(bytes: Uint8Array, source: string): Layout {
   }
   if (format === undefined) return fail('no fmt chunk');
   if (data === undefined) return fail('no data chunk');
-  const available = bytes.length - data.offset;
+  const available = fileBytes - data.offset;
   const declared = UNKNOWN_SIZES.has(data.declared) ? available : data.declared;
   const dataBytes = Math.min(declared, available);
   return {
@@ -143,6 +147,71 @@ function sampleReader(view: DataView, encoding: 'pcm' | 'float', bits: number): 
     default:
       return (o) => view.getInt32(o, true) / 2147483648;
   }
+}
+
+/** Bytes of the WAV header read first; a file whose chunks before `data` are longer is read further. */
+const HEADER_BYTES = 64 * 1024;
+
+/**
+ * Reads a WAV file's header, then only the bytes of the requested cut and channel range:
+ * memory follows the cut, not the file (a 6 s cut of a 10-minute recording reads 6 s).
+ * `truncated` in the result says the data chunk promises more than the file holds.
+ */
+export async function readWavFile(path: string, options: Omit<DecodeWavOptions, 'source'> = {}): Promise<DecodedWav> {
+  const { open } = await import('node:fs/promises');
+  const file = await open(path, 'r');
+  try {
+    const { size } = await file.stat();
+    let head = new Uint8Array(0);
+    let layout: Layout | undefined;
+    for (let want = Math.min(size, HEADER_BYTES); layout === undefined; want = Math.min(size, want * 4)) {
+      head = new Uint8Array(want);
+      await file.read(head, 0, want, 0);
+      try {
+        layout = readLayout(head, path, size);
+      } catch (error) {
+        // 'no data chunk' in a header cut short by our read: read more of it.
+        if (want >= size || !(error as Error).message.endsWith('no data chunk')) throw error;
+      }
+    }
+    const frameCount = layout.dataBytes / layout.blockAlign;
+    const startFrame = Math.min(frameCount, Math.max(0, Math.round((options.start ?? 0) * layout.sampleRate)));
+    const endFrame = Math.min(
+      frameCount,
+      options.end === undefined ? frameCount : Math.round(options.end * layout.sampleRate),
+    );
+    if (endFrame < startFrame) {
+      throw new Error(`decodeWav: ${path}: end ${options.end} s is before start ${options.start ?? 0} s`);
+    }
+    const cutBytes = (endFrame - startFrame) * layout.blockAlign;
+    // The cut as a WAV of its own: a canonical header, then the cut's bytes.
+    const cut = new Uint8Array(44 + cutBytes);
+    writeCanonicalHeader(new DataView(cut.buffer), layout, cutBytes);
+    await file.read(cut, 44, cutBytes, layout.dataOffset + startFrame * layout.blockAlign);
+    const decoded = decodeWav(cut, { source: path, channel: options.channel });
+    return { ...decoded, frameCount, truncated: layout.truncated };
+  } finally {
+    await file.close();
+  }
+}
+
+function writeCanonicalHeader(view: DataView, layout: Layout, dataBytes: number) {
+  const ascii = (offset: number, text: string) => {
+    for (let i = 0; i < 4; i++) view.setUint8(offset + i, text.charCodeAt(i));
+  };
+  ascii(0, 'RIFF');
+  view.setUint32(4, 36 + dataBytes, true);
+  ascii(8, 'WAVE');
+  ascii(12, 'fmt ');
+  view.setUint32(16, 16, true);
+  view.setUint16(20, layout.encoding === 'pcm' ? WAVE_FORMAT_PCM : WAVE_FORMAT_IEEE_FLOAT, true);
+  view.setUint16(22, layout.channelCount, true);
+  view.setUint32(24, layout.sampleRate, true);
+  view.setUint32(28, layout.sampleRate * layout.blockAlign, true);
+  view.setUint16(32, layout.blockAlign, true);
+  view.setUint16(34, layout.bitsPerSample, true);
+  ascii(36, 'data');
+  view.setUint32(40, dataBytes, true);
 }
 
 /**

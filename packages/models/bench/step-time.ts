@@ -3,7 +3,7 @@
 // Defaults: compact, wasm, batch 8, 3 s clips (lengths spread over 60-100% of that), cnn,
 // 1 wasm thread, 8 timed steps. With MTL_PROFILE=1 it also prints the kernel time profile of one step.
 import { parseArgs } from 'node:util';
-import { initBackend } from '@mtl/backend';
+import { fusedAdam, initBackend } from '@mtl/backend';
 import * as tf from '@tensorflow/tfjs-core';
 import { createModel, modelCost, type PresetName, presetConfig, type VideoEncoderName } from '../src/index.js';
 
@@ -53,7 +53,7 @@ const labels = tasks.map((task, t) =>
     task.classes,
   ),
 );
-const optimizer = tf.train.adam(1e-3);
+const optimizer = fusedAdam(1e-3);
 
 function step(seed: number): number {
   const loss = optimizer.minimize(

@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { restoreStrategy, type StrategyState } from '@mtl/dynamic-loss';
 import { type MediaClip, type PreprocessFailure, type PreprocessOptions, preprocess } from '@mtl/media';
 import { createModel, type MultitaskModel } from '@mtl/models';
 import * as tf from '@tensorflow/tfjs-core';
@@ -119,7 +120,7 @@ export async function evaluate(runDir: string, split: Split, options: EvaluateOp
   const config = await readRunConfig(runDir);
   const clips = runClips(config)[split];
   if (clips.length === 0) throw new Error(`evaluate: run '${config.id}' has no ${split} clips`);
-  const model = await loadRunModel(runDir, config, options.checkpoint ?? 'best');
+  const { model, weights } = await loadRunModel(runDir, config, options.checkpoint ?? 'best');
   const loader = await ClipLoader.create({
     cacheDir: config.data.cacheDir,
     clips,
@@ -131,7 +132,6 @@ export async function evaluate(runDir: string, split: Split, options: EvaluateOp
     shuffle: false,
   });
   try {
-    const weights = Object.fromEntries(config.tasks.map((t) => [t.name, 1 / config.tasks.length]));
     return await evaluateLoader(model, loader, split, weights);
   } finally {
     await loader.close();
@@ -139,18 +139,32 @@ export async function evaluate(runDir: string, split: Split, options: EvaluateOp
   }
 }
 
-/** The run's model with a checkpoint's weights. The caller disposes it. */
-export async function loadRunModel(runDir: string, config: RunConfig, which: 'best' | 'last'): Promise<MultitaskModel> {
+/** The task weights a saved strategy state stands for. */
+export function strategyWeights(state: StrategyState): Record<string, number> {
+  const strategy = restoreStrategy(state);
+  try {
+    return strategy.weights();
+  } finally {
+    strategy.dispose();
+  }
+}
+
+/** The run's model with a checkpoint's weights (the caller disposes it), and the strategy's task weights then. */
+export async function loadRunModel(
+  runDir: string,
+  config: RunConfig,
+  which: 'best' | 'last',
+): Promise<{ model: MultitaskModel; weights: Record<string, number> }> {
   const dir = await findCheckpoint(path.join(runDir, RUN_FILES.checkpoints, which));
   if (!dir) throw new Error(`run '${runDir}' has no complete '${which}' checkpoint`);
   const model = createModel(config.model.config as never);
   try {
-    await loadTrainingCheckpoint(dir, model, undefined);
+    const { strategy } = await loadTrainingCheckpoint(dir, model, undefined);
+    return { model, weights: strategyWeights(strategy) };
   } catch (error) {
     model.dispose();
     throw error;
   }
-  return model;
 }
 
 export interface Prediction {
@@ -180,7 +194,7 @@ export async function predict(
   const failed = [...prepared.failed];
   if (prepared.succeeded.length === 0) return { predictions: [], failed };
   const tasks = config.tasks.map((t) => t.name);
-  const model = await loadRunModel(runDir, config, options.checkpoint ?? 'best');
+  const { model } = await loadRunModel(runDir, config, options.checkpoint ?? 'best');
   const loader = await ClipLoader.create({
     cacheDir: config.data.cacheDir,
     clips: prepared.succeeded.map(({ id, key, meta }) => ({

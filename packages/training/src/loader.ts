@@ -70,6 +70,8 @@ export class ClipLoader {
 
   private constructor(options: LoaderOptions) {
     this.options = { shuffle: true, bucketByLength: false, prefetch: true, ...options };
+    // Started now, so the thread has booted by the time the first batch is asked for.
+    if (this.options.prefetch) this.worker = PrefetchWorker.acquire();
   }
 
   /** Checks the options and that the cache holds what the model reads (naming what differs). */
@@ -123,7 +125,7 @@ export class ClipLoader {
         audioStats: this.options.audioStats,
       };
       if (!this.options.prefetch) return assembleBatch(body);
-      this.worker ??= new PrefetchWorker();
+      this.worker ??= PrefetchWorker.acquire();
       return this.worker.assemble(body);
     };
     let pending: Promise<AssembledBatch> | undefined;
@@ -184,8 +186,9 @@ export class ClipLoader {
 
   /** Stops the prefetch thread. */
   async close(): Promise<void> {
-    await this.worker?.terminate();
+    const worker = this.worker;
     this.worker = undefined;
+    await worker?.release();
   }
 }
 
@@ -205,13 +208,31 @@ export async function computeAudioStats(
   return { mean, std };
 }
 
-/** One worker thread that runs `assembleBatch`, answering requests in order. */
+/**
+ * The worker thread that runs `assembleBatch`, one per process, shared by the open loaders
+ * (a run's train, validation and test loaders) and stopped when the last one closes.
+ */
 class PrefetchWorker {
+  private static shared: PrefetchWorker | undefined;
+  private users = 0;
+
+  static acquire(): PrefetchWorker {
+    PrefetchWorker.shared ??= new PrefetchWorker();
+    PrefetchWorker.shared.users++;
+    return PrefetchWorker.shared;
+  }
+
+  async release(): Promise<void> {
+    if (--this.users > 0) return;
+    if (PrefetchWorker.shared === this) PrefetchWorker.shared = undefined;
+    await this.thread.terminate();
+  }
+
   private readonly thread: Worker;
   private next = 0;
   private readonly waiting = new Map<number, { resolve: (b: AssembledBatch) => void; reject: (e: Error) => void }>();
 
-  constructor() {
+  private constructor() {
     // From sources (tests, bench) the worker is TypeScript and runs through tsx.
     const fromSource = import.meta.url.endsWith('.ts');
     const entry = new URL(fromSource ? './prefetch-worker.ts' : './prefetch-worker.js', import.meta.url);
@@ -229,7 +250,10 @@ class PrefetchWorker {
       else waiter?.reject(new Error(`prefetch worker: ${error}`));
     });
     this.thread.on('error', (error) => this.failAll(error));
-    this.thread.on('exit', (code) => this.failAll(new Error(`prefetch worker exited (${code})`)));
+    this.thread.on('exit', (code) => {
+      if (PrefetchWorker.shared === this) PrefetchWorker.shared = undefined;
+      this.failAll(new Error(`prefetch worker exited (${code})`));
+    });
   }
 
   assemble(request: AssembleRequest): Promise<AssembledBatch> {
@@ -243,9 +267,5 @@ class PrefetchWorker {
   private failAll(error: Error): void {
     for (const waiter of this.waiting.values()) waiter.reject(error);
     this.waiting.clear();
-  }
-
-  async terminate(): Promise<void> {
-    await this.thread.terminate();
   }
 }

@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { hashSeed } from '@mtl/common';
@@ -11,9 +12,10 @@ import {
   type VideoEncoderName,
 } from '@mtl/models';
 import * as tf from '@tensorflow/tfjs-core';
+import packageJson from '../package.json' with { type: 'json' };
 import { findCheckpoint, type LoopState, loadTrainingCheckpoint, saveTrainingCheckpoint } from './checkpoint.js';
 import { prepareData, type SplitChoice } from './data.js';
-import { evalRecord, evaluateLoader, runClips } from './evaluate.js';
+import { evalRecord, evaluateLoader, runClips, strategyWeights } from './evaluate.js';
 import { GuardedAdam, NonFiniteGradients, nonFiniteGradients } from './guarded-adam.js';
 import { ClipLoader, computeAudioStats, type LoaderClip } from './loader.js';
 import {
@@ -27,7 +29,9 @@ import {
   type RunStatus,
   type RunSummary,
   readRunConfig,
+  readSummary,
   type TrainingSettings,
+  validateRunConfig,
 } from './run-store/index.js';
 import { RunWriter } from './run-writer.js';
 import { selectMetric } from './select-metric.js';
@@ -150,8 +154,23 @@ export function learningRate(settings: Pick<TrainingSettings, 'lr' | 'schedule' 
   }
 }
 
+/** What the run ran on: this package, tfjs, the backend and Node. */
 function packageVersions(): Record<string, string> {
-  return { '@mtl/training': '0.1.0', '@tensorflow/tfjs-core': tf.version_core };
+  return {
+    [packageJson.name]: packageJson.version,
+    '@tensorflow/tfjs-core': tf.version_core,
+    backend: tf.getBackend(),
+    node: process.versions.node,
+  };
+}
+
+/** The commit of the git checkout the process runs in, when it runs in one. */
+function gitCommit(): string | undefined {
+  try {
+    return execFileSync('git', ['rev-parse', 'HEAD'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+  } catch {
+    return undefined;
+  }
 }
 
 /** Starts a new run in `runsDir` and trains it to the end (or until stopped). */
@@ -194,6 +213,7 @@ export async function train(config: TrainConfig, options: RunOptions & { runsDir
   const audioStats = spec.audio
     ? await computeAudioStats(path.resolve(config.data.cacheDir), data.clips.train)
     : { mean: 0, std: 1 };
+  const git = gitCommit();
   const runConfig: RunConfig = {
     format: RUN_FORMAT,
     id,
@@ -213,11 +233,17 @@ export async function train(config: TrainConfig, options: RunOptions & { runsDir
     preprocessing: data.preprocessing as unknown as { [key: string]: Json },
     audioStats,
     versions: packageVersions(),
+    ...(git && { git }),
     clips: data.clips,
     ...(data.failed.length > 0 && {
       preprocessFailures: data.failed.map(({ id, file, reason }) => ({ id, reason, ...(file && { file }) })),
     }),
   };
+  // Every setting is checked before anything is written: the schema, the metric, the strategy's options.
+  validateRunConfig(runConfig, { file: `train config of run '${id}'` });
+  const tasks = data.tasks.map((t) => t.name);
+  selectMetric(training.selectMetric, tasks);
+  createStrategy(weighting.method, { ...weighting.options, tasks }).dispose();
   const writer = new RunWriter(runDir);
   await writer.writeConfig(runConfig);
   return runSession(
@@ -233,8 +259,10 @@ export async function train(config: TrainConfig, options: RunOptions & { runsDir
 export async function resume(runDir: string, options: RunOptions = {}): Promise<RunResult> {
   const dir = path.resolve(runDir);
   const config = await readRunConfig(dir);
+  const status = (await readSummary(dir))?.status;
+  if (status === 'completed') throw new Error(`resume: run '${dir}' has already completed`);
   const last = await findCheckpoint(path.join(dir, RUN_FILES.checkpoints, 'last'));
-  return runSession(dir, config, last, options, []);
+  return runSession(dir, config, last ?? 'start', options, []);
 }
 
 /** Dropout's seed of a step: the same mask for every forward pass of that step, a new one each step. */
@@ -290,7 +318,8 @@ async function createLoaders(config: RunConfig, model: MultitaskModel): Promise<
 async function runSession(
   runDir: string,
   config: RunConfig,
-  checkpointDir: string | undefined,
+  /** Where to continue from: a checkpoint folder, `'start'` for a resumed run that has none yet, or nothing for a new run. */
+  from: string | 'start' | undefined,
   options: RunOptions,
   initialSkips: { clipId: string; reason: string }[],
 ): Promise<RunResult> {
@@ -345,11 +374,14 @@ async function runSession(
   };
 
   try {
-    if (checkpointDir) {
-      const restored = await loadTrainingCheckpoint(checkpointDir, model, optimizer);
+    if (from !== undefined && from !== 'start') {
+      const restored = await loadTrainingCheckpoint(from, model, optimizer);
       strategy.dispose();
       strategy = restoreStrategy(restored.strategy);
       loop = restored.loop;
+    }
+    if (from !== undefined) {
+      // Records past the checkpoint (a process killed before it could write `last`) are re-run, not repeated.
       const seen = loop;
       await writer.truncateMetrics((record) =>
         record.kind === 'step' ? record.step <= seen.step : record.epoch < seen.position.epoch,
@@ -420,6 +452,7 @@ async function runSession(
               weights: result.weights,
               examplesPerSecond,
               batchSize: batch.clipIds.length,
+              waitSeconds: batch.waitMs / 1000,
             });
             options.onProgress?.({
               kind: 'step',
@@ -480,14 +513,17 @@ async function runSession(
 
     // Final evaluation of the best checkpoint on validation and test.
     const best = await findCheckpoint(path.join(checkpoints, 'best'));
-    if (best) await loadTrainingCheckpoint(best, model, undefined);
+    // The best checkpoint's task weights weigh its losses, as `evaluate` does later.
+    const finalWeights = best
+      ? strategyWeights((await loadTrainingCheckpoint(best, model, undefined)).strategy)
+      : strategy.weights();
     const final: NonNullable<RunSummary['final']> = {};
     const predictions: PredictionRecord[] = [];
     const confusion: Record<string, Record<string, number[][]>> = {};
     for (const split of ['validation', 'test'] as const) {
       const loader = loaders[split];
       if (!loader) continue;
-      const evaluation = await evaluateLoader(model, loader, split, strategy.weights());
+      const evaluation = await evaluateLoader(model, loader, split, finalWeights);
       noteSkips(evaluation.skipped);
       final[split] = evaluation.summary;
       predictions.push(...evaluation.predictions);
@@ -499,7 +535,7 @@ async function runSession(
           loop.best.epoch ?? settings.epochs,
           loop.step,
           wallTime(),
-          strategy.weights(),
+          finalWeights,
         );
         writer.appendMetrics(record);
         options.onProgress?.({ kind: 'eval', record });
@@ -507,7 +543,7 @@ async function runSession(
     }
     await writer.writePredictions(predictions);
     await writer.writeJson(RUN_FILES.confusion, confusion);
-    const done = summary('completed', { final, ...(stoppedEarly && { stoppedEarly: true }) } as Partial<RunSummary>);
+    const done = summary('completed', { final, ...(stoppedEarly && { stoppedEarly: true }) });
     await writer.writeSummary(done);
     return { runDir, status: 'completed', summary: done };
   } catch (error) {

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { initBackend } from '@mtl/backend';
 import { generateSyntheticCorpus, loadSynthetic, writeManifest } from '@mtl/datasets';
+import type { TrainConfig } from '../src/index.js';
 
 export interface Corpus {
   root: string;
@@ -36,4 +37,16 @@ export async function tinyCorpus(options: { video?: boolean } = {}): Promise<Cor
 
 export async function wasm(): Promise<void> {
   await initBackend({ backend: 'wasm' });
+}
+
+/** A small multi-task run on the corpus: compact preset, paper's random split, 2 epochs of batches of 3. */
+export function tinyRun(corpus: Corpus, seed: number): TrainConfig {
+  return {
+    data: { manifest: corpus.manifest, cacheDir: corpus.cacheDir },
+    split: { name: 'random' },
+    seed,
+    model: { preset: 'compact', modal: 'multi' },
+    weighting: { method: 'softmax' },
+    training: { epochs: 2, batchSize: 3, lr: 1e-3 },
+  };
 }

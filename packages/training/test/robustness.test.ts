@@ -15,7 +15,7 @@ import {
   train,
   validateRun,
 } from '../src/index.js';
-import { type Corpus, tinyCorpus, wasm } from './fixtures.js';
+import { type Corpus, tinyCorpus, tinyRun, wasm } from './fixtures.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 let corpus: Corpus;
@@ -27,18 +27,16 @@ const nextId = (name: string) => `${name}-${runs++}`;
 beforeAll(async () => {
   await wasm();
   corpus = await tinyCorpus();
-  base = {
-    data: { manifest: corpus.manifest, cacheDir: corpus.cacheDir },
-    split: { name: 'random' },
-    seed: 11,
-    model: { preset: 'compact', modal: 'multi' },
-    weighting: { method: 'softmax' },
-    training: { epochs: 2, batchSize: 3, lr: 1e-3 },
-  };
+  base = tinyRun(corpus, 11);
 }, 120_000);
 
 /** Metrics without what depends on the clock. */
-const numbers = (records: MetricsRecord[]) => records.map(({ wallTime: _w, examplesPerSecond: _e, ...rest }) => rest);
+const numbers = (records: MetricsRecord[]) =>
+  records.map((record) => {
+    const { wallTime: _w, examplesPerSecond: _e, ...rest } = record;
+    if (rest.kind === 'step') delete rest.waitSeconds;
+    return rest;
+  });
 
 async function copyCache(name: string): Promise<string> {
   const copy = path.join(corpus.root, name);
@@ -48,10 +46,19 @@ async function copyCache(name: string): Promise<string> {
 
 const binFile = (cacheDir: string, key: string) => path.join(cacheDir, 'clips', key.slice(0, 2), `${key}.bin`);
 
+let expected: ReturnType<typeof numbers> | undefined;
+/** The metrics of the base run trained start to end, once. */
+async function uninterrupted() {
+  if (!expected) {
+    const whole = await train({ ...base, id: nextId('whole') }, { runsDir: runsDir(), workers: 0 });
+    expected = numbers((await readMetrics(whole.runDir)).records);
+  }
+  return expected;
+}
+
 describe('resume', () => {
   it('continues a run stopped mid-epoch and between epochs with metrics equal to an uninterrupted run', async () => {
-    const whole = await train({ ...base, id: nextId('whole') }, { runsDir: runsDir(), workers: 0 });
-    const expected = numbers((await readMetrics(whole.runDir)).records);
+    const expected = await uninterrupted();
     expect(expected.filter((r) => r.kind === 'step').length).toBeGreaterThanOrEqual(6);
 
     for (const stopAt of ['mid-epoch', 'between-epochs'] as const) {
@@ -84,8 +91,8 @@ describe('resume', () => {
     }
   });
 
-  it('stops on SIGTERM in a real process: finishes the step, writes last, exits non-zero saying how to resume', async () => {
-    const id = nextId('signal');
+  /** Starts the training child process and resolves once it has logged step `afterStep`. */
+  async function trainInChild(id: string, afterStep: number) {
     const child = spawn(
       process.execPath,
       [
@@ -93,7 +100,7 @@ describe('resume', () => {
         '--import',
         'tsx',
         path.join(here, 'train-child.ts'),
-        JSON.stringify({ ...base, id, training: { ...base.training, epochs: 50 } }),
+        JSON.stringify({ ...base, id }),
         runsDir(),
       ],
       { cwd: path.join(here, '..'), stdio: ['ignore', 'pipe', 'pipe'] },
@@ -105,21 +112,45 @@ describe('resume', () => {
     await new Promise<void>((resolve) => {
       child.stdout.on('data', (d) => {
         stdout += d;
-        if (stdout.includes('step 1\n')) resolve();
+        if (stdout.includes(`step ${afterStep}\n`)) resolve();
       });
       child.on('exit', () => resolve());
     });
+    return { child, exit, stderr: () => stderr };
+  }
+
+  it('stops on SIGTERM in a real process: finishes the step, writes last, exits non-zero saying how to resume; resume matches', async () => {
+    const id = nextId('sigterm');
+    const { child, exit, stderr } = await trainInChild(id, 1);
     child.kill('SIGTERM');
     expect(await exit).toBe(143);
     const runDir = path.join(runsDir(), id);
-    expect(stderr).toContain(`SIGTERM: finishing the current step`);
-    expect(stderr).toContain(`run interrupted; to continue: mtl-trainer train --resume ${runDir}`);
+    expect(stderr()).toContain('SIGTERM: finishing the current step');
+    expect(stderr()).toContain(`run interrupted; to continue: mtl-trainer train --resume ${runDir}`);
     const run = await readRun(runDir);
     expect(run.summary!.status).toBe('interrupted');
     const stepsLogged = run.metrics.filter((m) => m.kind === 'step').length;
     expect(run.summary!.steps).toBe(stepsLogged);
     const state = JSON.parse(await readFile(path.join(runDir, 'checkpoints/last/training-state.json'), 'utf8'));
     expect(state.loop.step).toBe(stepsLogged);
+    await resume(runDir, { workers: 0 });
+    expect(numbers((await readMetrics(runDir)).records)).toEqual(await uninterrupted());
+  }, 60_000);
+
+  it('resumes a process killed with SIGKILL in epoch 2 from the epoch-1 checkpoint, without repeating records', async () => {
+    const id = nextId('sigkill');
+    const { child, exit } = await trainInChild(
+      id,
+      (await uninterrupted()).filter((r) => r.kind === 'step' && r.epoch === 1).length + 1,
+    );
+    child.kill('SIGKILL');
+    await exit;
+    const runDir = path.join(runsDir(), id);
+    // The records of epoch 2 the process wrote are past the checkpoint: resume re-runs them once.
+    expect((await readMetrics(runDir)).records.some((r) => r.epoch === 2)).toBe(true);
+    await resume(runDir, { workers: 0 });
+    expect(numbers((await readMetrics(runDir)).records)).toEqual(await uninterrupted());
+    expect((await validateRun(runDir)).ok).toBe(true);
   }, 60_000);
 });
 
@@ -202,7 +233,7 @@ describe('failures', () => {
 
 describe('one code path', () => {
   it('trains single-task baselines and unimodal models, and every strategy by name', async () => {
-    const oneEpoch = { ...base.training, epochs: 1, batchSize: 4 };
+    const oneEpoch = { ...base.training, epochs: 1, batchSize: 5 };
     const baseline = await train(
       {
         ...base,

@@ -2,6 +2,7 @@
 import { startViewer } from '../../src/index.js';
 
 const viewer = await startViewer({ runs: process.argv[2]!, port: 0 });
+await viewer.ready;
 for (const path of [
   'api/runs',
   'api/runs/dynamic-s1/metrics',

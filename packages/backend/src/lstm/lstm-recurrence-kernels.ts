@@ -1,86 +1,9 @@
-import type { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
-import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
-import { BatchMatMul, getKernel, type KernelConfig, type TensorInfo, util } from '@tensorflow/tfjs-core';
-import { WasmKernelContext } from '../wasm/wasm-kernel-context.js';
+import type { KernelConfig, TensorInfo } from '@tensorflow/tfjs-core';
+import { cpuHost, type Host, wasmHost } from '../host-arrays.js';
 
 /** Kernel names: the recurrence of one fused-gate LSTM layer, and its gradient. */
 export const LSTM_RECURRENCE = 'MtlLstmRecurrence';
 export const LSTM_RECURRENCE_GRAD = 'MtlLstmRecurrenceGrad';
-
-/**
- * What the kernels need from a backend: float32 data, new tensors, and a product of a
- * [rows, k] array with a [k, n] tensor (on wasm XNNPACK's, whose packed weights stay
- * cached while the tensor is the same, as the recurrent kernel is at every step).
- */
-interface Host {
-  /** The tensor's data. On wasm a view of the heap, valid only until the next allocation. */
-  read(info: TensorInfo): Float32Array;
-  output(shape: number[]): TensorInfo;
-  /** A tensor that lives until `release`, holding `values`. */
-  temporary(values: Float32Array, shape: number[]): TensorInfo;
-  /** a [rows, k] times b [k, n]: a new array. */
-  multiply(a: Float32Array, rows: number, b: TensorInfo): Float32Array;
-  release(): void;
-}
-
-function wasmHost(backend: BackendWasm): Host {
-  const ctx = new WasmKernelContext(backend);
-  return {
-    read: (info) => ctx.view(info),
-    output: (shape) => ctx.output(shape),
-    temporary: (values, shape) => {
-      const info = ctx.temporary(shape);
-      ctx.view(info).set(values);
-      return info;
-    },
-    multiply: (a, rows, b) => {
-      const [k, n] = b.shape as [number, number];
-      const left = ctx.output([rows, k]);
-      ctx.view(left).set(a);
-      const product = getKernel(BatchMatMul, 'wasm')!.kernelFunc({
-        inputs: { a: left, b },
-        backend,
-        attrs: { transposeA: false, transposeB: false },
-      }) as TensorInfo;
-      const result = ctx.view(product).slice(0, rows * n);
-      backend.disposeData(left.dataId);
-      backend.disposeData(product.dataId);
-      return result;
-    },
-    release: () => ctx.release(),
-  };
-}
-
-function cpuHost(backend: MathBackendCPU): Host {
-  const read = (info: TensorInfo) => backend.data.get(info.dataId)!.values as Float32Array;
-  const temporaries: TensorInfo[] = [];
-  return {
-    read,
-    output: (shape) => backend.makeTensorInfo(shape, 'float32', new Float32Array(util.sizeFromShape(shape))),
-    temporary: (values, shape) => {
-      const info = backend.makeTensorInfo(shape, 'float32', Float32Array.from(values));
-      temporaries.push(info);
-      return info;
-    },
-    multiply: (a, rows, b) => {
-      const [k, n] = b.shape as [number, number];
-      const bs = read(b);
-      const out = new Float32Array(rows * n);
-      for (let r = 0; r < rows; r++) {
-        for (let j = 0; j < k; j++) {
-          const av = a[r * k + j] as number;
-          if (av === 0) continue;
-          for (let c = 0; c < n; c++) out[r * n + c] = (out[r * n + c] as number) + av * (bs[j * n + c] as number);
-        }
-      }
-      return out;
-    },
-    release: () => {
-      for (const info of temporaries) backend.disposeData(info.dataId);
-      temporaries.length = 0;
-    },
-  };
-}
 
 const sigmoid = (x: number) => 1 / (1 + Math.exp(-x));
 

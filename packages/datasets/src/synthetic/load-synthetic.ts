@@ -1,15 +1,18 @@
 import { join } from 'node:path';
 import { readLines } from '../corpus-files.js';
 import { GENDER_CLASSES, type Gender, type Manifest } from '../manifest.js';
-import { CorpusError, type LoadOptions, ManifestBuilder } from '../manifest-builder.js';
+import { CorpusError, type LoadOptions, ManifestBuilder, requireCorpusRoot } from '../manifest-builder.js';
 import { SYNTHETIC_LABELS_FILE, SYNTHETIC_LABELS_HEADER } from './generate-corpus.js';
 
 /** Reads a corpus written by generateSyntheticCorpus, exactly as the other loaders read theirs. */
 export async function loadSynthetic(root: string, options: LoadOptions = {}): Promise<Manifest> {
+  await requireCorpusRoot(root);
   const builder = new ManifestBuilder('synthetic', root, options);
   const labelsPath = join(builder.root, SYNTHETIC_LABELS_FILE);
-  const lines = await readLines(labelsPath);
-  if (!lines) throw new CorpusError(labelsPath, 'the labels file is missing: not a synthetic corpus folder');
+  const read = await readLines(labelsPath);
+  if ('error' in read)
+    throw new CorpusError(labelsPath, `the labels file ${read.error}: not a synthetic corpus folder`);
+  const { lines } = read;
   if (lines[0]?.trim() !== SYNTHETIC_LABELS_HEADER) {
     throw new CorpusError(
       labelsPath,

@@ -1,9 +1,10 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { BaseStrategy } from '../base-strategy.js';
+import { EpochWatch } from '../epoch-watch.js';
 import type { MethodDefinition } from '../method-definition.js';
 import { numberOption } from '../options.js';
 import { readNumbers, type StateData } from '../state-data.js';
-import type { TaskLossValues } from '../strategy.js';
+import type { StrategyNeeds, TaskLossValues } from '../strategy.js';
 
 export interface DwaOptions {
   /** Softmax temperature T. Default 2. */
@@ -18,6 +19,8 @@ export interface DwaOptions {
  * first two epochs. Weights sum to K (the number of tasks). Option: `temperature` T = 2.
  */
 class DwaStrategy extends BaseStrategy {
+  override readonly needs: StrategyNeeds = { taskGradients: 'none', lossesAfterStep: false, endEpoch: true };
+  protected override readonly epochWatch = new EpochWatch('dwa');
   /** Epoch-mean losses of the last two finished epochs, older first. */
   private history: number[][] = [];
   private current: number[];
@@ -35,6 +38,7 @@ class DwaStrategy extends BaseStrategy {
 
   override endEpoch(meanLosses: TaskLossValues): void {
     const values = this.lossValues('endEpoch', meanLosses);
+    this.epochWatch.epoch();
     const nonPositive = values.findIndex((value) => value <= 0);
     if (nonPositive >= 0) {
       throw new Error(
@@ -72,6 +76,7 @@ class DwaStrategy extends BaseStrategy {
       readNumbers(losses, this.tasks.length, `${where}: state.data.history[${i}]`),
     );
     this.current = this.weightsFromHistory();
+    if (this.history.length > 0) this.epochWatch.epoch();
   }
 }
 

@@ -3,7 +3,7 @@ import { BaseStrategy } from '../base-strategy.js';
 import type { MethodDefinition } from '../method-definition.js';
 import { choiceOption, numberOption } from '../options.js';
 import { SeededRandom } from '../random.js';
-import { readNumbers, type StateData } from '../state-data.js';
+import { readNumbers, readRandomState, type StateData } from '../state-data.js';
 
 export type RlwDistribution = 'normal' | 'dirichlet';
 
@@ -56,12 +56,7 @@ class RlwStrategy extends BaseStrategy {
   }
 
   protected restoreData(data: StateData, where: string): void {
-    const position = data.randomState;
-    if (typeof position !== 'number' || !Number.isInteger(position) || position < 0 || position > 0xffffffff) {
-      throw new Error(
-        `${where}: state.data.randomState must be a 32-bit unsigned integer, got ${JSON.stringify(position)}`,
-      );
-    }
+    const position = readRandomState(data.randomState, where);
     this.current = readNumbers(data.weights, this.tasks.length, `${where}: state.data.weights`);
     this.random.state = position;
   }

@@ -1,9 +1,10 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { BaseStrategy } from '../base-strategy.js';
+import { EpochWatch } from '../epoch-watch.js';
 import type { MethodDefinition } from '../method-definition.js';
 import { numberOption } from '../options.js';
 import { readNumbers, type StateData, vectorValues } from '../state-data.js';
-import type { TaskLossValues } from '../strategy.js';
+import type { StrategyNeeds, TaskLossValues } from '../strategy.js';
 
 export interface StchOptions {
   /** Smoothing mu of the Tchebycheff maximum. Default 1. */
@@ -26,6 +27,8 @@ const TINY = 1e-20;
  * that measures the nadir point separately: the same schedule).
  */
 class StchStrategy extends BaseStrategy {
+  override readonly needs: StrategyNeeds = { taskGradients: 'none', lossesAfterStep: false, endEpoch: true };
+  protected override readonly epochWatch = new EpochWatch('stch');
   private readonly mu: number;
   private readonly warmupEpochs: number;
   private epochsDone = 0;
@@ -59,6 +62,7 @@ class StchStrategy extends BaseStrategy {
 
   override endEpoch(meanLosses: TaskLossValues): void {
     const values = this.lossValues('endEpoch', meanLosses);
+    this.epochWatch.epoch();
     this.epochsDone += 1;
     if (this.epochsDone === this.warmupEpochs) {
       const bad = values.findIndex((value) => value <= 0);
@@ -87,6 +91,7 @@ class StchStrategy extends BaseStrategy {
     this.nadir =
       data.nadir === null ? undefined : readNumbers(data.nadir, this.tasks.length, `${where}: state.data.nadir`);
     this.epochsDone = epochsDone;
+    if (epochsDone > 0) this.epochWatch.epoch();
   }
 
   override dispose(): void {

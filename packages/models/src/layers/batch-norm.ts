@@ -1,3 +1,4 @@
+import { batchNormTraining } from '@mtl/backend';
 import * as tf from '@tensorflow/tfjs-core';
 import type { ForwardContext } from '../forward-context.js';
 import { constant, zeros } from '../initializers.js';
@@ -34,16 +35,14 @@ export class BatchNorm {
     if (!ctx.training) {
       return tf.batchNorm(x, this.movingMean, this.movingVariance, this.beta, this.gamma, this.epsilon);
     }
-    const axes = x.shape.map((_, i) => i).slice(0, -1);
-    const { mean, variance } = tf.moments(x, axes);
+    // One fused kernel with its own gradient where the backend has it (wasm, cpu).
+    const { y, mean, variance } = batchNormTraining(x, this.gamma, this.beta, this.epsilon);
     // Not part of the loss, so the tape prunes these ops from any gradient.
     tf.tidy(() => {
       const keep = this.momentum;
       this.movingMean.assign(tf.add(tf.mul(this.movingMean, keep), tf.mul(mean, 1 - keep)));
       this.movingVariance.assign(tf.add(tf.mul(this.movingVariance, keep), tf.mul(variance, 1 - keep)));
     });
-    // Written with broadcasting ops: the gradient of tf.batchNorm tiles full-size tensors, which is slow on wasm.
-    const scale = tf.mul(this.gamma, tf.rsqrt(tf.add(variance, this.epsilon)));
-    return tf.add(tf.mul(tf.sub(x, mean), scale), this.beta);
+    return y;
   }
 }

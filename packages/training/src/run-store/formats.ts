@@ -112,6 +112,8 @@ export interface StepRecord {
   examplesPerSecond: number;
   /** Clips in the step's batch. */
   batchSize?: number;
+  /** Seconds the step waited for its batch from the loader (the loader's share of the step). */
+  waitSeconds?: number;
 }
 
 /** One task's metrics on one split. */
@@ -170,6 +172,8 @@ export interface RunSummary {
   skippedClips?: { clipId: string; reason: string }[];
   /** The command that continues an interrupted run. */
   resume?: string;
+  /** The run ended before its last epoch: `patience` epochs without a better validation metric. */
+  stoppedEarly?: boolean;
 }
 
 /** One line of predictions.jsonl: the final evaluation of one clip. */
@@ -291,8 +295,9 @@ const stepSchema = object(
     weights: numbers,
     examplesPerSecond: number({ min: 0 }),
     batchSize: integer(1),
+    waitSeconds: number({ min: 0 }),
   },
-  ['batchSize'],
+  ['batchSize', 'waitSeconds'],
 );
 
 const evalSchema = object(
@@ -325,8 +330,9 @@ const summarySchema = object(
     final: object({ validation: evalSummarySchema, test: evalSummarySchema }, ['validation', 'test']),
     skippedClips: array(object({ clipId: string(), reason: string() })),
     resume: string(),
+    stoppedEarly: boolean,
   },
-  ['error', 'final', 'skippedClips', 'resume'],
+  ['error', 'final', 'skippedClips', 'resume', 'stoppedEarly'],
 );
 
 const predictionSchema = object(
