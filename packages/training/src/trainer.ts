@@ -20,7 +20,7 @@ import {
   removeStaleStaging,
   saveTrainingCheckpoint,
 } from './checkpoint.js';
-import { prepareData, type SplitChoice } from './data.js';
+import { type CropMode, prepareData, type SplitChoice } from './data.js';
 import { evalRecord, evaluateLoader, runClips, strategyWeights } from './evaluate.js';
 import { GuardedAdam, NonFiniteGradients, nonFiniteGradients } from './guarded-adam.js';
 import { ClipLoader, computeAudioStats, holdPrefetchThread, type LoaderClip } from './loader.js';
@@ -47,7 +47,7 @@ import { selectMetric } from './select-metric.js';
 export interface TrainConfig {
   /** Run folder name under `runsDir`; default a timestamp and the settings. */
   id?: string;
-  data: { manifest: string; cacheDir: string; corpus?: string; dataDir?: string };
+  data: { manifest: string; cacheDir: string; corpus?: string; dataDir?: string; crop?: CropMode };
   /** Default the corpus's standard speaker-independent split, first fold. */
   split?: Partial<SplitChoice>;
   /** Seeds the split, the model's initial weights, the shuffle and dropout. Default 0. */
@@ -226,6 +226,7 @@ async function startRun(config: TrainConfig, options: RunOptions & { runsDir: st
     seed,
     spec,
     ...(options.workers !== undefined && { workers: options.workers }),
+    ...(config.data.crop !== undefined && { crop: config.data.crop }),
   });
   if (data.clips.train.length === 0) throw new Error(`train: the split has no training clips that preprocessed`);
   const modelConfig = { ...probe, tasks: data.tasks.map((t) => ({ name: t.name, classes: t.classes.length })) };

@@ -120,11 +120,6 @@ defaults. Ctrl-C finishes the current step, writes the last checkpoint and exits
           throw usageError('missing --data DIR: the folder `mtl-trainer prepare --out DIR` wrote (or --resume RUN)');
         checkWeighting(options.weighting, options.weightingOption, '--weighting-option');
         const prepared = await readPreparedData(options.data);
-        if (prepared.preprocessing.video && prepared.preprocessing.video.crop.mode === 'detect') {
-          context.log(
-            'warning: @mtl/training prepares clips with its own crop (the face boxes of the manifest, else whole frames); the face-detected clips of `prepare --crop detect` are not used yet',
-          );
-        }
         result = await train(
           {
             ...(options.runId ? { id: options.runId } : {}),
@@ -133,6 +128,7 @@ defaults. Ctrl-C finishes the current step, writes the last checkpoint and exits
               cacheDir: prepared.cacheDir,
               corpus: prepared.corpus,
               dataDir: resolve(options.data),
+              ...(prepared.preprocessing.video && { crop: prepared.preprocessing.video.crop.mode }),
             },
             split: { name: options.split, fold: options.fold },
             seed: options.seed,
