@@ -61,6 +61,7 @@ export {
   type CreateModelOptions,
   createModel,
   type InputSpec,
+  inputSpecOf,
   type ModelInputs,
   MultitaskModel,
   type TaskLogits,

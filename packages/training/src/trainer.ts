@@ -5,6 +5,7 @@ import { hashSeed } from '@mtl/common';
 import { createStrategy, restoreStrategy, trainStep, type WeightingStrategy } from '@mtl/dynamic-loss';
 import {
   createModel,
+  inputSpecOf,
   type Modal,
   type MultitaskModel,
   type PresetName,
@@ -216,9 +217,7 @@ async function startRun(config: TrainConfig, options: RunOptions & { runsDir: st
     seed,
     ...(config.model?.videoEncoder && { videoEncoder: config.model.videoEncoder }),
   });
-  const probeModel = createModel(probe);
-  const spec = probeModel.inputSpec;
-  probeModel.dispose();
+  const spec = inputSpecOf(probe);
   const data = await prepareData({
     manifest: path.resolve(config.data.manifest),
     cacheDir: path.resolve(config.data.cacheDir),

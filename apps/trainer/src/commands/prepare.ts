@@ -12,7 +12,7 @@ import {
   writeManifest,
 } from '@mtl/datasets';
 import { type PreprocessOptions, preprocess } from '@mtl/media';
-import { createModel, type PresetName, presetConfig } from '@mtl/models';
+import { inputSpecOf, type PresetName, presetConfig } from '@mtl/models';
 import { type CropMode, preprocessingFor } from '@mtl/training';
 import { defineCommand, type RunContext } from '../command.js';
 import { CliError, EXIT, type ExitCode, usageError } from '../errors.js';
@@ -69,9 +69,8 @@ export interface PrepareResult {
  * finds every clip in the cache under the same key; `--crop` overrides its crop.
  */
 function preprocessingOf(preset: PresetName, manifest: Manifest, crop: CropMode | undefined): PreprocessOptions {
-  const model = createModel(presetConfig(preset, { modal: 'multi', tasks: [{ name: 'emotion', classes: 4 }] }));
-  const spec = model.inputSpec;
-  model.dispose();
+  // An audio model's spec: video is then cached exactly when the corpus has it.
+  const spec = inputSpecOf(presetConfig(preset, { modal: 'audio', tasks: [{ name: 'emotion', classes: 4 }] }));
   return preprocessingFor(spec, {
     video: manifest.entries.some((entry) => entry.video !== undefined),
     faceBoxes: manifest.entries.some((entry) => entry.video?.crop !== undefined),
