@@ -4,6 +4,7 @@ import { writeFileAtomic } from '@mtl/common';
 import type { CorpusName } from '@mtl/datasets';
 import type { PreprocessOptions } from '@mtl/media';
 import type { Modal, PresetName } from '@mtl/models';
+import type { CropMode } from '@mtl/training';
 import { CliError, EXIT } from './errors.js';
 
 /**
@@ -37,8 +38,7 @@ export interface DataProblem {
 }
 
 export const PREPARED_FILE = 'prepared.json';
-export const CROP_MODES = ['fixed', 'detect', 'full'] as const;
-export type CropMode = (typeof CROP_MODES)[number];
+export const CROP_MODES = ['fixed', 'detect', 'full'] as const satisfies readonly CropMode[];
 
 /** Writes a file atomically (readers see the old file or the new one), creating its folder. */
 export async function writeText(file: string, text: string): Promise<void> {

@@ -79,6 +79,35 @@ describe('experiment', () => {
     expect(await readFile(join(dir, 'experiments', 'grid', 'results.json'), 'utf8')).toEqual(before);
   });
 
+  it('a cell that fails for a real error is reported with its reason; the others still make the table (exit 3)', async () => {
+    const audioOnly = await preparedCorpus(dir, { audioOnly: true });
+    const grid = join(dir, 'mixed.yaml');
+    await writeFile(grid, 'modals: [audio, video]\nweightings: [static]\ntrain: { epochs: 1, batchSize: 4 }\n');
+    const result = await runCli([
+      'experiment',
+      '--data',
+      audioOnly,
+      '--grid',
+      grid,
+      '--folds',
+      '1',
+      '--runs',
+      join(dir, 'runs-mixed'),
+      '--out',
+      join(dir, 'experiments'),
+    ]);
+    expect(result.code, result.stderr).toBe(3);
+    const results = await readExperimentResults(join(dir, 'experiments', 'mixed'));
+    const [audio, video] = results.rows;
+    expect(audio).toMatchObject({ modal: 'audio', failed: [] });
+    expect(audio!.runs).toHaveLength(1);
+    expect(video).toMatchObject({ modal: 'video', runs: [], metrics: {} });
+    expect(video!.failed).toEqual([
+      { runId: 'mixed--video-static-fold0-seed1', reason: expect.stringContaining('no training clips') },
+    ]);
+    expect(await readFile(join(dir, 'experiments', 'mixed', 'results.md'), 'utf8')).toContain('## Failed runs');
+  });
+
   it('a grid file with an unknown weighting option exits 2 before training anything', async () => {
     const grid = join(dir, 'bad-grid.yaml');
     await writeFile(grid, 'modals: [audio]\nweightings: [{ method: dwa, options: { temp: 2 } }]\n');

@@ -169,6 +169,46 @@ describe.skipIf(!hasRedis)('experiment --queue on BullMQ with two workers', () =
     expect(results.rows.map((r) => r.metrics)).toEqual(localResults.rows.map((r) => r.metrics));
   });
 
+  it('a cell that fails for a real error is failed once, not retried, and reported in the table', async () => {
+    const audioOnly = await preparedCorpus(dir, { audioOnly: true });
+    const grid = join(dir, 'mixed.yaml');
+    await writeFile(
+      grid,
+      'modals: [audio, video]\nweightings: [static]\ntrain: { epochs: 1, batchSize: 4, threads: 1 }\n',
+    );
+    const out = join(dir, 'exp-mixed');
+    const worker = startCli(['worker', '--queue', redis.url, '--jobs', '2']);
+    try {
+      const result = await runCli([
+        'experiment',
+        '--data',
+        audioOnly,
+        '--grid',
+        grid,
+        '--folds',
+        '1',
+        '--runs',
+        join(dir, 'runs-mixed'),
+        '--out',
+        out,
+        '--queue',
+        redis.url,
+      ]);
+      expect(result.code, result.stderr).toBe(3);
+    } finally {
+      worker.child.kill('SIGINT');
+      await worker.exited;
+    }
+    const results = await readExperimentResults(join(out, 'mixed'));
+    expect(results.rows.map((r) => [r.modal, r.runs.length, r.failed.length])).toEqual([
+      ['audio', 1, 0],
+      ['video', 0, 1],
+    ]);
+    expect(results.rows[1]!.failed[0]!.reason).toContain('no training clips');
+    const log = await readFile(join(out, 'mixed', 'logs', 'mixed--video-static-fold0-seed1.log'), 'utf8');
+    expect(log.split('\n').filter((line) => line.startsWith('$ mtl-trainer train'))).toHaveLength(1);
+  });
+
   it('no Redis at the URL: exit 2 with what to do', async () => {
     const { code, stderr } = await runCli(['worker', '--queue', 'redis://127.0.0.1:1']);
     expect(code).toBe(2);

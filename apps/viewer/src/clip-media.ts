@@ -1,23 +1,28 @@
-import { open, readFile } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
 import jpeg from 'jpeg-js';
 import { resolveInside } from './safe-path.js';
 
 /**
  * Reads clips straight from a clip cache of @mtl/media (clips/<key[0:2]>/<key>.json next to
  * <key>.bin: float32 audio, then uint8 video frames) without loading that package, which
- * brings tfjs. Only the fields the viewer uses are read; the layout is the cache's format 1.
+ * brings tfjs. Only the fields the viewer uses are read. Like the cache itself, it never
+ * returns what the cache did not store: the `.bin` must have the size, and (format 2) the
+ * SHA-256, that its JSON records.
  */
 export interface CachedClip {
   key: string;
   id: string;
+  format: number;
   frameCount: number;
   fps: number;
   sampleRate?: number;
   size?: number;
   channels?: 1 | 3;
   arrays: { audio?: { offset: number; bytes: number }; video?: { offset: number; bytes: number } };
-  /** Real path of the `.bin`. */
-  binPath: string;
+  bin?: { bytes: number; sha256: string };
+  /** The whole `.bin`, checked. */
+  data: Buffer;
 }
 
 export class ClipMediaError extends Error {
@@ -30,45 +35,46 @@ export class ClipMediaError extends Error {
 }
 
 const KEY = /^[0-9a-f]{8,64}$/;
+/** The cache layouts this reader knows (@mtl/media's CACHE_FORMAT). */
+const FORMATS = [1, 2];
 
-/** The clip `key` of the cache at `cacheDir`, checked: both files inside the cache, sizes agreeing. */
+/** The clip `key` of the cache at `cacheDir`, checked: both files inside the cache, size and checksum agreeing. */
 export async function openCachedClip(cacheDir: string, key: string): Promise<CachedClip> {
   if (!KEY.test(key)) throw new ClipMediaError(400, `not a clip cache key: ${JSON.stringify(key)}`);
   const jsonPath = await resolveInside(cacheDir, 'clips', key.slice(0, 2), `${key}.json`);
   const binPath = await resolveInside(cacheDir, 'clips', key.slice(0, 2), `${key}.bin`);
   if (!jsonPath || !binPath) throw new ClipMediaError(404, `clip ${key} is not in the clip cache ${cacheDir}`);
-  let meta: CachedClip;
+  let meta: Omit<CachedClip, 'data'>;
   try {
-    meta = JSON.parse(await readFile(jsonPath, 'utf8')) as CachedClip;
+    meta = JSON.parse(await readFile(jsonPath, 'utf8')) as Omit<CachedClip, 'data'>;
   } catch {
     throw new ClipMediaError(500, `${jsonPath}: not valid JSON`);
   }
-  const handle = await open(binPath, 'r');
-  const { size } = await handle.stat().finally(() => handle.close());
-  const expected = (meta.arrays?.audio?.bytes ?? 0) + (meta.arrays?.video?.bytes ?? 0);
-  if (size !== expected) {
-    throw new ClipMediaError(500, `${binPath} holds ${size} bytes; its JSON says ${expected}`);
+  if (!FORMATS.includes(meta.format)) {
+    throw new ClipMediaError(
+      500,
+      `${jsonPath}: clip cache format ${JSON.stringify(meta.format)} is not one this viewer reads (${FORMATS.join(', ')})`,
+    );
   }
-  return { ...meta, key, binPath };
+  const data = await readFile(binPath);
+  const expected = meta.bin?.bytes ?? (meta.arrays?.audio?.bytes ?? 0) + (meta.arrays?.video?.bytes ?? 0);
+  if (data.length !== expected)
+    throw new ClipMediaError(500, `${binPath} holds ${data.length} bytes; its JSON says ${expected}`);
+  if (meta.bin && createHash('sha256').update(data).digest('hex') !== meta.bin.sha256) {
+    throw new ClipMediaError(500, `${binPath}: checksum mismatch: the arrays changed on disk since they were written`);
+  }
+  return { ...meta, key, data };
 }
 
-async function readRange(path: string, range: { offset: number; bytes: number }): Promise<Buffer> {
-  const handle = await open(path, 'r');
-  try {
-    const buffer = Buffer.alloc(range.bytes);
-    await handle.read(buffer, 0, range.bytes, range.offset);
-    return buffer;
-  } finally {
-    await handle.close();
-  }
-}
+const slice = (clip: CachedClip, range: { offset: number; bytes: number }) =>
+  clip.data.subarray(range.offset, range.offset + range.bytes);
 
 /** The clip's audio as a 16-bit PCM mono WAV. */
 export async function clipAudioWav(clip: CachedClip): Promise<Buffer> {
   const range = clip.arrays.audio;
   if (!range || !clip.sampleRate) throw new ClipMediaError(404, `clip ${clip.id} has no audio in the cache`);
-  const bytes = await readRange(clip.binPath, range);
-  const samples = new Float32Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 4);
+  // A copy: float32 needs 4-byte alignment, which a slice of the file need not have.
+  const samples = new Float32Array(new Uint8Array(slice(clip, range)).buffer);
   const wav = Buffer.alloc(44 + samples.length * 2);
   wav.write('RIFF', 0, 'ascii');
   wav.writeUInt32LE(36 + samples.length * 2, 4);
@@ -101,7 +107,7 @@ export async function clipFrameStrip(clip: CachedClip, count: number): Promise<B
       `clip ${clip.id}: ${range.bytes} video bytes are not ${clip.frameCount} frames of ${frameBytes}`,
     );
   }
-  const video = await readRange(clip.binPath, range);
+  const video = slice(clip, range);
   const shown = Math.min(count, clip.frameCount);
   const width = shown * size;
   const rgba = Buffer.alloc(width * size * 4);

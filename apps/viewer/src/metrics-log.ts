@@ -1,5 +1,6 @@
 import { open } from 'node:fs/promises';
 import { type EvalRecord, type MetricsRecord, RunStoreError, validateMetricsRecord } from '@mtl/training/run-store';
+import { lowerBound } from './sorted-search.js';
 
 /** Where a series comes from: the optimiser steps, or the evaluations of one split. */
 export type SeriesSource = 'step' | EvalRecord['split'];
@@ -35,22 +36,44 @@ export interface ConfusionEntry {
 }
 
 /** The scalar values of a record, by tag (the tag names the viewer shows on its charts). */
-function scalarsOf(record: MetricsRecord): [string, unknown][] {
-  const out: [string, unknown][] = [
-    ['loss', record.loss],
-    ['lossUnweighted', record.lossUnweighted],
-    ['examplesPerSecond', record.examplesPerSecond],
-  ];
-  for (const [task, weight] of Object.entries(record.weights ?? {})) out.push([`weights.${task}`, weight]);
+function visitScalars(record: MetricsRecord, visit: (tag: string, value: unknown) => void) {
+  visit('loss', record.loss);
+  visit('lossUnweighted', record.lossUnweighted);
+  visit('examplesPerSecond', record.examplesPerSecond);
+  for (const task in record.weights) visit(tagName('weights.', task), record.weights[task]);
   if (record.kind === 'step') {
-    out.push(['lr', record.lr]);
-    for (const [task, loss] of Object.entries(record.losses ?? {})) out.push([`losses.${task}`, loss]);
+    visit('lr', record.lr);
+    for (const task in record.losses) visit(tagName('losses.', task), record.losses[task]);
   } else {
-    for (const [task, metrics] of Object.entries(record.tasks)) {
-      for (const name of ['nll', 'accuracy', 'ua', 'wa', 'f1'] as const) out.push([`${task}.${name}`, metrics?.[name]]);
+    for (const task in record.tasks) {
+      const metrics = record.tasks[task];
+      for (const name of TASK_METRICS) visit(tagName(`${task}.`, name), metrics?.[name]);
     }
   }
-  return out;
+}
+
+const TASK_METRICS = ['nll', 'accuracy', 'ua', 'wa', 'f1'] as const;
+
+/** Tag names, made once: a million records would otherwise build ten million strings. */
+const tagNames = new Map<string, Map<string, string>>();
+function tagName(prefix: string, name: string): string {
+  let names = tagNames.get(prefix);
+  if (!names) {
+    names = new Map();
+    tagNames.set(prefix, names);
+  }
+  let tag = names.get(name);
+  if (tag === undefined) {
+    tag = prefix + name;
+    names.set(name, tag);
+  }
+  return tag;
+}
+
+/** One series while it is read: its column and its running stats. */
+interface Series {
+  values: number[];
+  stats: SeriesStats | undefined;
 }
 
 const CHUNK_BYTES = 1 << 20;
@@ -63,7 +86,7 @@ const CHUNK_BYTES = 1 << 20;
  */
 export class MetricsLog {
   sources = new Map<SeriesSource, SourceColumns>();
-  stats = new Map<string, SeriesStats>();
+  private series = new Map<SeriesSource, Map<string, Series>>();
   confusions: ConfusionEntry[] = [];
   problems: string[] = [];
   records = 0;
@@ -73,9 +96,18 @@ export class MetricsLog {
 
   constructor(readonly file: string) {}
 
+  /** min/max/last/count of every series, by `<source>/<tag>`. */
+  stats(): Record<string, SeriesStats> {
+    const out: Record<string, SeriesStats> = {};
+    for (const [source, series] of this.series) {
+      for (const [tag, entry] of series) if (entry.stats) out[`${source}/${tag}`] = { ...entry.stats };
+    }
+    return out;
+  }
+
   private reset() {
     this.sources.clear();
-    this.stats.clear();
+    this.series.clear();
     this.confusions = [];
     this.problems = [];
     this.records = 0;
@@ -131,35 +163,42 @@ export class MetricsLog {
   private add(record: MetricsRecord) {
     const source: SeriesSource = record.kind === 'step' ? 'step' : record.split;
     let columns = this.sources.get(source);
-    if (!columns) {
+    let series = this.series.get(source);
+    if (!columns || !series) {
       columns = { index: [], step: [], epoch: [], wallTime: [], values: {} };
+      series = new Map();
       this.sources.set(source, columns);
+      this.series.set(source, series);
     }
     const row = columns.index.length;
     columns.index.push(this.records);
     columns.step.push(record.step);
     columns.epoch.push(record.epoch);
     columns.wallTime.push(record.wallTime);
-    for (const [tag, raw] of scalarsOf(record)) {
+    let visited = 0;
+    visitScalars(record, (tag, raw) => {
+      visited++;
       const value = typeof raw === 'number' && Number.isFinite(raw) ? raw : Number.NaN;
-      let column = columns.values[tag];
-      if (!column) {
-        column = new Array<number>(row).fill(Number.NaN);
-        columns.values[tag] = column;
+      let entry = series.get(tag);
+      if (!entry) {
+        entry = { values: new Array<number>(row).fill(Number.NaN), stats: undefined };
+        series.set(tag, entry);
+        columns.values[tag] = entry.values;
       }
-      column.push(value);
-      if (Number.isNaN(value)) continue;
-      const key = `${source}/${tag}`;
-      const stats = this.stats.get(key);
+      entry.values.push(value);
+      if (Number.isNaN(value)) return;
+      const stats = entry.stats;
       if (stats) {
-        stats.min = Math.min(stats.min, value);
-        stats.max = Math.max(stats.max, value);
+        if (value < stats.min) stats.min = value;
+        if (value > stats.max) stats.max = value;
         stats.last = value;
         stats.count++;
-      } else this.stats.set(key, { min: value, max: value, last: value, count: 1 });
-    }
+      } else entry.stats = { min: value, max: value, last: value, count: 1 };
+    });
     // A tag this record lacks keeps its column as long as the others.
-    for (const column of Object.values(columns.values)) if (column.length === row) column.push(Number.NaN);
+    if (visited !== series.size) {
+      for (const entry of series.values()) if (entry.values.length === row) entry.values.push(Number.NaN);
+    }
     if (record.kind === 'eval') {
       for (const [task, metrics] of Object.entries(record.tasks)) {
         if (Array.isArray(metrics?.confusion)) {
@@ -193,15 +232,4 @@ export class MetricsLog {
     }
     return out;
   }
-}
-
-function lowerBound(sorted: number[], value: number): number {
-  let lo = 0;
-  let hi = sorted.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (sorted[mid]! < value) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
 }

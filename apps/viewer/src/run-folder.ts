@@ -118,7 +118,7 @@ class Run {
       config: this.config,
       summary: this.summary,
       records: this.metrics?.records ?? 0,
-      stats: Object.fromEntries(this.metrics?.stats ?? []),
+      stats: this.metrics?.stats() ?? {},
       hasPredictions: this.stamps.get('predictions.jsonl') !== '',
       problems: [...this.fileProblems.values(), ...(this.metrics?.problems ?? [])],
     };
@@ -179,7 +179,9 @@ export class RunsFolder {
   }
 
   list(ids?: string[]): RunListing[] {
-    const runs = ids ? ids.map((id) => this.runs.get(id)).filter((r) => r !== undefined) : [...this.runs.values()];
+    const runs = ids
+      ? ids.map((id) => this.runs.get(id)).filter((r) => r !== undefined)
+      : [...this.runs.values()].sort((a, b) => (a.id < b.id ? -1 : 1));
     return runs.map((run) => run.listing());
   }
 

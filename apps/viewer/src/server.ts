@@ -96,13 +96,27 @@ function sendJson(response: ServerResponse, status: number, body: unknown) {
   response.end(text);
 }
 
-function sendBytes(response: ServerResponse, type: string, bytes: Buffer, cache = 'no-store') {
-  response.writeHead(200, {
-    ...SECURITY_HEADERS,
-    'Content-Type': type,
-    'Content-Length': bytes.length,
-    'Cache-Control': cache,
-  });
+function sendBytes(response: ServerResponse, type: string, bytes: Buffer, cache = 'no-store', range?: string) {
+  const headers = { ...SECURITY_HEADERS, 'Content-Type': type, 'Cache-Control': cache, 'Accept-Ranges': 'bytes' };
+  // One byte range (what a media element asks for when it seeks); anything else gets the whole.
+  const match = range === undefined ? null : /^bytes=(\d*)-(\d*)$/.exec(range);
+  if (match && (match[1] !== '' || match[2] !== '')) {
+    const start = match[1] === '' ? Math.max(0, bytes.length - Number(match[2])) : Number(match[1]);
+    const end = match[1] === '' || match[2] === '' ? bytes.length - 1 : Math.min(Number(match[2]), bytes.length - 1);
+    if (start > end || start >= bytes.length) {
+      response.writeHead(416, { ...headers, 'Content-Range': `bytes */${bytes.length}` });
+      response.end();
+      return;
+    }
+    response.writeHead(206, {
+      ...headers,
+      'Content-Length': end - start + 1,
+      'Content-Range': `bytes ${start}-${end}/${bytes.length}`,
+    });
+    response.end(bytes.subarray(start, end + 1));
+    return;
+  }
+  response.writeHead(200, { ...headers, 'Content-Length': bytes.length });
   response.end(bytes);
 }
 
@@ -197,7 +211,8 @@ export async function startViewer(options: ViewerOptions): Promise<Viewer> {
       return sendJson(response, 200, { id, tasks: run.config?.tasks ?? [], predictions: records, problems });
     }
     if (resource === 'runs' && part === 'clips' && segments.length === 6 && file === 'audio.wav') {
-      return sendBytes(response, 'audio/wav', await clipAudioWav(await clipOf(id!, clipId!)), 'private, max-age=3600');
+      const wav = await clipAudioWav(await clipOf(id!, clipId!));
+      return sendBytes(response, 'audio/wav', wav, 'private, max-age=3600', request.headers.range);
     }
     if (resource === 'runs' && part === 'clips' && segments.length === 6 && file === 'frames.jpg') {
       const count = Number(query.get('count') ?? 12);

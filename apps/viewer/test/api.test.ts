@@ -118,6 +118,17 @@ describe('clips from the cache the run names', () => {
     expect(worst).toBeLessThan(1 / 16_000);
   });
 
+  it('answers a byte range of the audio (a media element seeking)', async () => {
+    const path = `/api/runs/dynamic-s1/clips/${fixture.clips[0]!.id}/audio.wav`;
+    const whole = await rawGet(viewer.url, path);
+    const part = await rawGet(viewer.url, path, { Range: 'bytes=44-143' });
+    expect(part.status).toBe(206);
+    expect(part.body).toEqual(whole.body.subarray(44, 144));
+    const tail = await rawGet(viewer.url, path, { Range: 'bytes=-10' });
+    expect(tail.body).toEqual(whole.body.subarray(whole.body.length - 10));
+    expect((await rawGet(viewer.url, path, { Range: `bytes=${whole.body.length}-` })).status).toBe(416);
+  });
+
   it('shows a strip of the cached face frames as a JPEG', async () => {
     const clip = fixture.clips[1]!;
     const response = await rawGet(viewer.url, `/api/runs/dynamic-s1/clips/${clip.id}/frames.jpg?count=4`);
@@ -138,20 +149,26 @@ describe('clips from the cache the run names', () => {
     expect((await rawGet(viewer.url, '/api/runs/dynamic-s1/clips/not-a-clip/audio.wav')).status).toBe(404);
   });
 
-  it('reports a cache entry whose arrays are cut short', async () => {
-    const dir = join(fixture.root, 'cut-cache');
+  it.each([
+    ['cut short', (bin: Buffer) => bin.subarray(0, 100), /holds 100 bytes; its JSON says/],
+    ['changed in place', (bin: Buffer) => Buffer.from(bin.map((v, i) => (i === 50 ? v ^ 1 : v))), /checksum mismatch/],
+  ])('never serves a cache entry whose arrays were %s', async (name, damage, problem) => {
+    const dir = join(fixture.root, `damaged-${name.replaceAll(' ', '-')}`);
     const clip = fixture.clips[2]!;
     const shard = join(dir, 'clips', clip.key.slice(0, 2));
     await mkdir(shard, { recursive: true });
     const from = join(fixture.cacheDir, 'clips', clip.key.slice(0, 2), clip.key);
     await writeFile(join(shard, `${clip.key}.json`), await readFile(`${from}.json`));
-    await writeFile(join(shard, `${clip.key}.bin`), (await readFile(`${from}.bin`)).subarray(0, 100));
-    await writeRun(fixture.runsDir, { id: 'cut', cacheDir: dir, clips: [clip] });
-    await eventually(() => listing('cut'));
-    const response = await rawGet(viewer.url, `/api/runs/cut/clips/${clip.id}/audio.wav`);
-    expect(response.status).toBe(500);
-    expect(JSON.parse(response.body.toString()).error).toMatch(/holds 100 bytes; its JSON says/);
-    await rm(join(fixture.runsDir, 'cut'), { recursive: true });
+    await writeFile(join(shard, `${clip.key}.bin`), damage(await readFile(`${from}.bin`)));
+    const id = `damaged-${name.replaceAll(' ', '-')}`;
+    await writeRun(fixture.runsDir, { id, cacheDir: dir, clips: [clip] });
+    await eventually(() => listing(id));
+    for (const file of ['audio.wav', 'frames.jpg']) {
+      const response = await rawGet(viewer.url, `/api/runs/${id}/clips/${clip.id}/${file}`);
+      expect(response.status).toBe(500);
+      expect(JSON.parse(response.body.toString()).error).toMatch(problem);
+    }
+    await rm(join(fixture.runsDir, id), { recursive: true });
   });
 });
 

@@ -1,6 +1,6 @@
 import { SeededRandom } from '@mtl/common';
 import { describe, expect, it } from 'vitest';
-import { meanAndSpread, meanBuckets, minMaxBuckets, slotGrid } from '../web/downsample.js';
+import { meanAndSpread, meanBuckets, minMaxBuckets, slotGrid, valueAt } from '../web/downsample.js';
 import { debiasedEma } from '../web/smoothing.js';
 
 describe('minMaxBuckets', () => {
@@ -38,6 +38,18 @@ describe('minMaxBuckets', () => {
     const { mean, std } = meanAndSpread([new Float64Array([1, Number.NaN]), new Float64Array([3, 4])], 2);
     expect(Array.from(mean)).toEqual([2, 4]);
     expect(Array.from(std)).toEqual([1, 0]);
+  });
+});
+
+describe('valueAt', () => {
+  it('is a stored point, or the line between its neighbours, or null outside the line', () => {
+    const x = [0, 10, 20];
+    const y = [1, 3, Number.NaN];
+    expect(valueAt(x, y, 10)).toBe(3);
+    expect(valueAt(x, y, 2.5)).toBe(1.5);
+    expect(valueAt(x, y, 15)).toBeNull();
+    expect(valueAt(x, y, -1)).toBeNull();
+    expect(valueAt(x, y, 21)).toBeNull();
   });
 });
 

@@ -2,7 +2,7 @@
  * The page in a real headless Chromium (Debian's chromium via playwright-core), built by Vite
  * and served by the real server over fixture runs. Screenshots go to test-output/.
  */
-import { appendFile, mkdir, readFile } from 'node:fs/promises';
+import { appendFile, mkdir, readFile, rename } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { EvalRecord, StepRecord } from '@mtl/training/run-store';
@@ -216,6 +216,15 @@ describe('mtl-viewer in Chromium', () => {
     expect(searchOf(page).get('runs')).toBe('dynamic-s1,uniform-s2');
     expect(await page.isChecked('input[data-select="uniform-s1"]')).toBe(false);
     expect(await page.evaluate(() => window.scrollY)).toBe(300);
+    // A run that vanishes leaves the table, and comes back with its folder.
+    const errors: string[] = [];
+    page.on('pageerror', (error) => errors.push(error.message));
+    const away = join(fixture.root, 'dynamic-s1-away');
+    await rename(join(fixture.runsDir, 'dynamic-s1'), away);
+    await page.waitForFunction(() => document.querySelectorAll('#runs-table tr[data-run]').length === 3);
+    await rename(away, join(fixture.runsDir, 'dynamic-s1'));
+    await page.waitForSelector(`${legendRow('step/weights.emotion', 'dynamic-s1')}`);
+    expect(errors).toEqual([]);
     // The view comes back from its URL.
     const again = await open(`?${searchOf(page).toString()}`);
     expect(searchOf(again).get('xr')).toBe(zoom);
@@ -285,6 +294,10 @@ describe('mtl-viewer in Chromium', () => {
     expect(await best.textContent()).toBe('0.731 ± 0.012');
     expect(await page.locator('section[data-experiment="paper-grid"] tbody tr').count()).toBe(2);
     await page.screenshot({ path: join(OUTPUT, 'experiments.png') });
+    // A row shows its runs on the charts.
+    await page.click('section[data-experiment="paper-grid"] tbody tr >> nth=0');
+    await page.waitForFunction(() => new URL(location.href).searchParams.get('runs') === 'dynamic-s1,dynamic-s2');
+    expect(await page.isVisible('#tab-scalars')).toBe(true);
     await page.close();
   });
 });

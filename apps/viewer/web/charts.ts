@@ -1,6 +1,7 @@
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
-import { lowerBound, meanAndSpread, meanBuckets, minMaxBuckets, slotGrid } from './downsample.js';
+import { lowerBound } from '../src/sorted-search.js';
+import { meanAndSpread, meanBuckets, minMaxBuckets, slotGrid, valueAt } from './downsample.js';
 import { downloadBlob, toCsv } from './export.js';
 import { formatSeconds, formatValue } from './format.js';
 import { debiasedEma } from './smoothing.js';
@@ -83,7 +84,9 @@ interface Line {
 export class ChartPanel {
   readonly root = document.createElement('div');
   private plotEl = document.createElement('div');
-  private legendEl = document.createElement('table');
+  /** A scroll box around a fixed-layout table: a value changing relays out only this box. */
+  private legendEl = document.createElement('div');
+  private legendBody = document.createElement('tbody');
   private plot: uPlot | undefined;
   private layoutKey = '';
   private lines: Line[] = [];
@@ -105,6 +108,12 @@ export class ChartPanel {
     header.append(title, csv, png);
     this.plotEl.className = 'plot';
     this.legendEl.className = 'legend';
+    this.legendEl.addEventListener('scroll', () => this.showValuesAt(this.shownX), { passive: true });
+    const table = document.createElement('table');
+    table.innerHTML =
+      '<colgroup><col class="c-swatch"><col class="c-name"><col class="c-value"><col class="c-raw"><col class="c-at"></colgroup>';
+    table.append(this.legendBody);
+    this.legendEl.append(table);
     this.root.append(header, this.plotEl, this.legendEl);
     new IntersectionObserver((entries) => {
       this.visible = entries.some((e) => e.isIntersecting);
@@ -191,13 +200,9 @@ export class ChartPanel {
     }
     const [x0, x1] = state.xRange ?? [lo, hi];
     const width = Math.max(200, this.plotEl.clientWidth || 400);
-    // The view plus a quarter on each side, so lines run on to the edges.
-    const span = x1 - x0;
-    const e0 = x0 - span * 0.25;
-    const e1 = x1 + span * 0.25;
-    const buckets = Math.round(width * 1.5);
-    const grid = slotGrid(e0, e1, buckets);
-    const data: (number | null)[][] = [Array.from(grid)];
+    // One bucket per pixel column, plus a slot on each edge where the lines cross it.
+    const buckets = Math.round(width);
+    const data: (number | null)[][] = [[x0, ...slotGrid(x0, x1, buckets), x1]];
     const series: uPlot.Series[] = [{ label: state.x }];
     const bands: uPlot.Band[] = [];
     const positive = (values: (number | null)[]) => {
@@ -206,28 +211,38 @@ export class ChartPanel {
       return values;
     };
     const slots = (y: ArrayLike<number>, x: ArrayLike<number>) => {
-      const out = new Array<number | null>(buckets * 2);
-      minMaxBuckets(x, y, e0, e1, buckets, out);
-      return positive(out);
+      const inner = new Array<number | null>(buckets * 2);
+      minMaxBuckets(x, y, x0, x1, buckets, inner);
+      return positive([valueAt(x, y, x0), ...inner, valueAt(x, y, x1)]);
     };
     if (context.groups) {
       for (const line of this.lines) {
         const members = runLines.filter((r) => line.runs.includes(r.id));
+        const edges = [x0, x1].map((at) => {
+          const values = members.map((r) => valueAt(r.x, r.y, at) ?? Number.NaN);
+          return meanAndSpread(
+            values.map((v) => new Float64Array([v])),
+            1,
+          );
+        });
         const { mean, std } = meanAndSpread(
-          members.map((r) => meanBuckets(r.x, r.y, e0, e1, buckets)),
+          members.map((r) => meanBuckets(r.x, r.y, x0, x1, buckets)),
           buckets,
         );
-        line.band = { mean, std, x0: e0, x1: e1, buckets };
-        const at = (f: (k: number) => number) => {
-          const out = new Array<number | null>(buckets * 2).fill(null);
-          for (let k = 0; k < buckets; k++) if (!Number.isNaN(mean[k]!)) out[2 * k] = f(k);
+        line.band = { mean, std, x0, x1, buckets };
+        const at = (f: (m: number, s: number) => number) => {
+          const out = new Array<number | null>(buckets * 2 + 2).fill(null);
+          for (let k = 0; k < buckets; k++) if (!Number.isNaN(mean[k]!)) out[2 * k + 1] = f(mean[k]!, std[k]!);
+          const [left, right] = edges.map((e) => (Number.isNaN(e.mean[0]!) ? null : f(e.mean[0]!, e.std[0]!)));
+          out[0] = left!;
+          out[out.length - 1] = right!;
           return positive(out);
         };
         const base = data.length;
         data.push(
-          at((k) => mean[k]!),
-          at((k) => mean[k]! + std[k]!),
-          at((k) => mean[k]! - std[k]!),
+          at((m) => m),
+          at((m, s) => m + s),
+          at((m, s) => m - s),
         );
         series.push(
           { label: line.label, stroke: line.color, width: 2, spanGaps: true },
@@ -251,11 +266,7 @@ export class ChartPanel {
         series.push({ label: line.label, stroke: line.color, width: 1.5, spanGaps: true });
       }
     }
-    this.yRange = visibleRange(
-      data,
-      Math.floor(((x0 - e0) / (e1 - e0)) * buckets),
-      Math.ceil(((x1 - e0) / (e1 - e0)) * buckets),
-    );
+    this.yRange = visibleRange(data);
     const layoutKey = JSON.stringify([series.map((s) => [s.label, s.stroke]), state.logY, state.x, width]);
     if (!this.plot || layoutKey !== this.layoutKey) {
       this.plot?.destroy();
@@ -316,6 +327,8 @@ export class ChartPanel {
         ],
         setCursor: [
           (u) => {
+            // While a zoom is dragged out, the legends wait for its end.
+            if (u.select.width > 0) return;
             const left = u.cursor.left;
             const x = left === undefined || left < 0 ? undefined : u.posToVal(left, 'x');
             // The chart under the mouse answers at once; the charts that follow it, a frame later.
@@ -328,13 +341,13 @@ export class ChartPanel {
   }
 
   private buildLegend() {
-    this.legendEl.replaceChildren(
+    this.legendBody.replaceChildren(
       ...this.lines.map((line) => {
         const row = document.createElement('tr');
         row.dataset.line = line.label;
         row.innerHTML =
-          '<td class="swatch"></td><td class="name"></td><td class="value"></td><td class="raw"></td><td class="at"></td>';
-        (row.children[0] as HTMLElement).style.background = line.color;
+          '<td><span class="swatch"></span></td><td class="name"></td><td class="value"></td><td class="raw"></td><td class="at"></td>';
+        (row.querySelector('.swatch') as HTMLElement).style.background = line.color;
         row.children[1]!.textContent = line.label;
         return row;
       }),
@@ -355,11 +368,23 @@ export class ChartPanel {
   }
 
   /** Every line's value at x (the nearest stored point); without x, each line's last point. */
+  private shownX: number | undefined;
+  private rowHeight = 0;
+
+  /**
+   * Fills the legend rows in the legend's scrolled view (the rest when scrolled to): with 500
+   * runs, writing every row on each mouse move costs more than drawing the chart.
+   */
   private showValuesAt(x: number | undefined) {
+    this.shownX = x;
     const axis = this.context?.state.x ?? 'step';
+    this.rowHeight ||= this.legendBody.rows[0]?.offsetHeight ?? 0;
+    const rowHeight = this.rowHeight;
+    const first = rowHeight > 0 ? Math.max(0, Math.floor(this.legendEl.scrollTop / rowHeight) - 2) : 0;
+    const last = rowHeight > 0 ? first + Math.ceil(this.legendEl.clientHeight / rowHeight) + 4 : this.lines.length;
     this.lines.forEach((line, i) => {
-      const row = this.legendEl.children[i] as HTMLTableRowElement | undefined;
-      if (!row) return;
+      const row = this.legendBody.rows[i];
+      if (!row || i < first || i > last) return;
       const cells = row.children;
       if (line.band) {
         const { mean, std, x0, x1, buckets } = line.band;
@@ -417,14 +442,12 @@ export class ChartPanel {
   }
 }
 
-/** Min and max of every drawn series over the slots of buckets k0..k1. */
-function visibleRange(data: (number | null)[][], k0: number, k1: number): [number, number] {
+/** Min and max of every drawn series (the slots hold each bucket's extremes and the edge crossings). */
+function visibleRange(data: (number | null)[][]): [number, number] {
   let min = Number.POSITIVE_INFINITY;
   let max = Number.NEGATIVE_INFINITY;
   for (let s = 1; s < data.length; s++) {
-    const values = data[s]!;
-    for (let i = Math.max(0, 2 * k0); i < Math.min(values.length, 2 * k1 + 2); i++) {
-      const v = values[i];
+    for (const v of data[s]!) {
       if (v === null || v === undefined) continue;
       if (v < min) min = v;
       if (v > max) max = v;

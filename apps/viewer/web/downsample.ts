@@ -1,3 +1,5 @@
+import { lowerBound, upperBound } from '../src/sorted-search.js';
+
 /**
  * Screen-resolution views of long series. The stored points are never changed: each draw
  * buckets the visible x range into pixel columns and keeps, per column, the first-drawn
@@ -15,20 +17,8 @@ export function slotGrid(x0: number, x1: number, buckets: number): Float64Array 
   return xs;
 }
 
-/** Index of the first element >= value in ascending `sorted`. */
-export function lowerBound(sorted: ArrayLike<number>, value: number): number {
-  let lo = 0;
-  let hi = sorted.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (sorted[mid]! < value) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
-}
-
 /**
- * The min and max of each bucket of [x0, x1), written in x order into slots 2k and 2k+1 of
+ * The min and max of each bucket of [x0, x1] (a point at x1 joins the last bucket), written in x order into slots 2k and 2k+1 of
  * `out` (length 2 * buckets; a bucket with one point fills slot 2k only). Non-finite y are
  * skipped. `x` must be ascending.
  */
@@ -42,7 +32,7 @@ export function minMaxBuckets(
 ): void {
   out.fill(null);
   const scale = buckets / (x1 - x0);
-  const end = lowerBound(x, x1);
+  const end = upperBound(x, x1);
   let bucket = -1;
   let minAt = -1;
   let maxAt = -1;
@@ -70,12 +60,12 @@ export function minMaxBuckets(
   flush();
 }
 
-/** The mean of each bucket of [x0, x1) (NaN where empty). */
+/** The mean of each bucket of [x0, x1] (NaN where empty). */
 export function meanBuckets(x: ArrayLike<number>, y: ArrayLike<number>, x0: number, x1: number, buckets: number) {
   const sum = new Float64Array(buckets);
   const count = new Float64Array(buckets);
   const scale = buckets / (x1 - x0);
-  const end = lowerBound(x, x1);
+  const end = upperBound(x, x1);
   for (let i = lowerBound(x, x0); i < end; i++) {
     const v = y[i]!;
     if (!Number.isFinite(v)) continue;
@@ -106,4 +96,18 @@ export function meanAndSpread(perRun: Float64Array[], buckets: number): { mean: 
     std[k] = n > 0 ? Math.sqrt(Math.max(0, squares / n - (sum / n) ** 2)) : Number.NaN;
   }
   return { mean, std };
+}
+
+/**
+ * The line's height at `at`: a stored point there, or the straight line between the stored
+ * points on either side (so a zoomed view's lines run exactly to its edges); null when the
+ * line does not cross `at` or a neighbour is not finite.
+ */
+export function valueAt(x: ArrayLike<number>, y: ArrayLike<number>, at: number): number | null {
+  const i = lowerBound(x, at);
+  if (i < x.length && x[i] === at) return Number.isFinite(y[i]!) ? y[i]! : null;
+  if (i === 0 || i === x.length) return null;
+  const [xa, ya, xb, yb] = [x[i - 1]!, y[i - 1]!, x[i]!, y[i]!];
+  if (!Number.isFinite(ya) || !Number.isFinite(yb)) return null;
+  return ya + ((yb - ya) * (at - xa)) / (xb - xa);
 }

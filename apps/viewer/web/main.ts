@@ -109,7 +109,7 @@ async function renderNow() {
   await store.loadSeries(drawn);
   const listings = drawn.map((id) => store.listings.get(id)!);
   const keys = new Set(listings.flatMap((l) => Object.keys(l.stats)));
-  const tasks = [...new Set(listings.flatMap((l) => l.config?.tasks.map((t) => t.name) ?? []))];
+  const tasks = [...new Set([...listings.flatMap((l) => l.config?.tasks.map((t) => t.name) ?? []), ...tasksOf(keys)])];
   grid.update(
     {
       store,
@@ -123,6 +123,14 @@ async function renderNow() {
   timings.render = performance.now() - started;
   document.body.dataset.renders = String(Number(document.body.dataset.renders ?? 0) + 1);
   await renderPanels();
+}
+
+/** Task names the series name (so a run whose config is unreadable still shows its task charts). */
+function tasksOf(keys: Set<string>): string[] {
+  return [...keys].flatMap((key) => {
+    const match = /^step\/(?:losses|weights)\.(.+)$/.exec(key) ?? /^[a-z]+\/(.+)\.(?:nll|ua|wa|f1|accuracy)$/.exec(key);
+    return match ? [match[1]!] : [];
+  });
 }
 
 function renderControls(runs: RunListing[]) {
@@ -149,11 +157,21 @@ function renderControls(runs: RunListing[]) {
   $('#runs-dir').textContent = `${store.runsDir} · ${store.listings.size} runs`;
 }
 
+/** The panel of the current tab; a run that vanished meanwhile shows why instead. */
 async function renderPanels() {
+  await renderPanelsNow().catch((error: Error) => {
+    if (state.tab !== 'scalars') $(`#tab-${state.tab}`).textContent = error.message;
+  });
+}
+
+async function renderPanelsNow() {
   renderControls(filteredRuns());
-  const runIds = store.ids();
   if (state.tab === 'confusion' || state.tab === 'media') {
-    const run = runIds.includes(state.run) ? state.run : (selectedIds()[0] ?? runIds[0] ?? '');
+    // The media panel offers the runs that have predictions (written by the final evaluation).
+    const withPredictions = store.ids().filter((id) => store.listings.get(id)?.hasPredictions);
+    const runIds = state.tab === 'media' && withPredictions.length > 0 ? withPredictions : store.ids();
+    const preferred = selectedIds().find((id) => runIds.includes(id));
+    const run = runIds.includes(state.run) ? state.run : (preferred ?? runIds[0] ?? '');
     if (run !== state.run) state = { ...state, run };
     const container = $(`#tab-${state.tab}`);
     if (!run) {
@@ -179,7 +197,7 @@ async function renderPanels() {
   }
   if (state.tab === 'experiments') {
     const data = (await getJson('api/experiments')) as { experiments: ExperimentListing[] };
-    renderExperiments($('#tab-experiments'), data.experiments);
+    renderExperiments($('#tab-experiments'), data.experiments, (runs) => setState({ tab: 'scalars', selected: runs }));
   }
 }
 

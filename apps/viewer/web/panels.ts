@@ -134,7 +134,13 @@ export function renderMedia(
     }
     tr.addEventListener('click', () => onChange({ clip: row.prediction.clipId }));
   }
-  const summary = el('p', `${shown.length} of ${rows.length} clips`, 'caption');
+  const summary = el(
+    'p',
+    rows.length === 0
+      ? 'This run has no predictions yet: predictions.jsonl is written by its final evaluation.'
+      : `${shown.length} of ${rows.length} clips`,
+    'caption',
+  );
   container.replaceChildren(controls, summary);
   for (const problem of data.problems) container.append(el('p', problem, 'problem'));
   const detail = el('div', undefined, 'clip-detail');
@@ -167,7 +173,11 @@ interface ExperimentResults {
 }
 
 /** The paper's comparison table: one row per modality x weighting, mean ± std over runs; best in bold. */
-export function renderExperiments(container: HTMLElement, experiments: ExperimentListing[]) {
+export function renderExperiments(
+  container: HTMLElement,
+  experiments: ExperimentListing[],
+  onShowRuns: (runs: string[]) => void,
+) {
   container.replaceChildren();
   if (experiments.length === 0) container.append(el('p', 'No experiments found.', 'empty'));
   for (const experiment of experiments) {
@@ -203,6 +213,8 @@ export function renderExperiments(container: HTMLElement, experiments: Experimen
     const body = table.createTBody();
     for (const row of results.rows) {
       const tr = body.insertRow();
+      tr.title = 'show these runs on the charts';
+      tr.addEventListener('click', () => onShowRuns(row.runs));
       tr.insertCell().textContent = row.modal;
       tr.insertCell().textContent = row.weighting.label ?? row.weighting.method;
       const runs = tr.insertCell();

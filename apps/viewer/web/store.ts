@@ -111,11 +111,12 @@ export class Store {
     const worker = async () => {
       for (let id = queue.shift(); id !== undefined; id = queue.shift()) {
         const series = this.series.get(id) ?? new RunSeries();
-        const body = (await getJson(`api/runs/${encodeURIComponent(id)}/metrics?from=${series.records}`)) as {
-          records: number;
-          from: number;
-          sources: Record<string, SourceData>;
-        };
+        type Body = { records: number; from: number; sources: Record<string, SourceData> };
+        // A run that vanished since the listing is skipped; the next listing drops it.
+        const body = (await getJson(`api/runs/${encodeURIComponent(id)}/metrics?from=${series.records}`).catch(
+          () => undefined,
+        )) as Body | undefined;
+        if (!body) continue;
         // A run rewritten from scratch: start over.
         if (body.records < series.records) {
           this.series.delete(id);

@@ -103,8 +103,6 @@ export async function loadRavdess(root: string, options: RavdessOptions = {}): P
   for (const trial of [...trials.values()].sort((a, b) => a.id.localeCompare(b.id))) {
     const { id, fields, files } = trial;
     const anyFile = files.values().next().value as string;
-    const emotion = builder.emotion(fields.emotion, anyFile, id);
-    if (!emotion) continue;
     // First usable file among the candidates, in order of preference.
     const pick = async (modalities: string[]) => {
       for (const m of modalities) {
@@ -141,6 +139,9 @@ export async function loadRavdess(root: string, options: RavdessOptions = {}): P
       }
       video = { path };
     }
+    // After the media checks, so a bad file (a Git LFS stub) is reported whatever the map leaves out.
+    const emotion = builder.emotion(fields.emotion, anyFile, id);
+    if (!emotion) continue;
     builder.add({
       id,
       speaker: `Actor_${String(fields.actor).padStart(2, '0')}`,

@@ -132,6 +132,21 @@ describe('loadRavdess', () => {
   });
 });
 
+describe('loadRavdess on a clone without git lfs pull', () => {
+  it('reports a Git LFS stub under every emotion map, even where the map leaves its clip out', async () => {
+    const stubbed = join(folder, 'stubbed');
+    const actor = join(stubbed, 'Audio_Speech_Actors_01-24', 'Actor_01');
+    await writeBytes(join(actor, '03-01-01-01-01-01-01.wav'), toneWav()); // neutral
+    await writeBytes(join(actor, '03-01-02-01-01-01-01.wav'), LFS_POINTER); // calm: not in paper4
+    for (const emotionMap of ['paper4', 'all8']) {
+      const manifest = await loadRavdess(stubbed, { emotionMap, modalities: ['audio'], log: false });
+      expect(manifest.skipped.map((s) => s.kind)).toEqual(['lfs-pointer', 'incomplete']);
+      expect(manifest.skipped[0]?.path).toBe(join('Audio_Speech_Actors_01-24', 'Actor_01', '03-01-02-01-01-01-01.wav'));
+      expect(manifest.entries.map((e) => e.id)).toEqual(['01-01-01-01-01-01']);
+    }
+  });
+});
+
 describe('ravdessActorFolds', () => {
   it('makes 6 folds of 4 consecutive actors (2 female, 2 male), every actor tested once, no actor in two parts', async () => {
     const manifest = await loadRavdess(root, { log: false });

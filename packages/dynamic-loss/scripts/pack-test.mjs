@@ -2,9 +2,11 @@
 // temporary projects from the npm registry, and runs examples there, ESM and CJS:
 //   1. with only @tensorflow/tfjs-core + @tensorflow/tfjs-backend-cpu (no gradients
 //      registered): every method's combine, weights, hooks and state round trip;
-//   2. with @tensorflow/tfjs (which registers the gradients): trains a tiny two-task
-//      model with trainStep and the paper's softmax strategy, and with GradNorm, and runs
-//      the training loop of README.md as written.
+//   2. with only @tensorflow/tfjs (which registers the gradients): trains a tiny two-task
+//      model with trainStep (softmax, GradNorm, and gradient methods) and with backward()
+//      and a plain optimiser, and runs both training loops of README.md (ESM and CJS)
+//      as written.
+// It also checks that the tarball carries LICENSE.
 // Run it with `pnpm test:pack` (it builds first). Needs the npm registry.
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -68,7 +70,7 @@ const tasks = ['regression', 'classification'];
 const x = tf.tensor2d([[0.5, -1, 0.25], [1.5, 0.3, -0.7], [-0.2, 0.8, 1.1], [0.9, -0.4, 0.6]]);
 const y = tf.tensor2d([[0.3], [-0.8], [1.2], [0.1]]);
 const labels = tf.oneHot(tf.tensor1d([0, 1, 1, 0], 'int32'), 2);
-for (const name of ['softmax', 'gradnorm']) {
+for (const name of ['softmax', 'gradnorm', 'upgrad', 'mgda', 'nash-mtl', 'moco']) {
   const shared = { kernel: tf.variable(tf.randomNormal([3, 8], 0, 0.5, 'float32', 1)) };
   const heads = [tf.variable(tf.randomNormal([8, 1], 0, 0.5, 'float32', 2)), tf.variable(tf.randomNormal([8, 2], 0, 0.5, 'float32', 3))];
   const computeLosses = () => {
@@ -81,11 +83,35 @@ for (const name of ['softmax', 'gradnorm']) {
   const strategy = dl.createStrategy(name, { tasks });
   const optimizer = tf.train.adam(0.05);
   const variables = [shared.kernel, ...heads];
-  const first = dl.trainStep({ strategy, optimizer, computeLosses, variables, lastSharedLayer: shared });
+  const first = dl.trainStep({ strategy, optimizer, computeLosses, variables, shared, lastSharedLayer: shared });
   let last = first;
-  for (let step = 0; step < 60; step++) last = dl.trainStep({ strategy, optimizer, computeLosses, variables, lastSharedLayer: shared });
+  for (let step = 0; step < 60; step++) last = dl.trainStep({ strategy, optimizer, computeLosses, variables, shared, lastSharedLayer: shared });
   if (!(last.loss < first.loss)) throw new Error(name + ': loss did not fall: ' + first.loss + ' -> ' + last.loss);
   console.log(name + ': joint loss ' + first.loss.toFixed(4) + ' -> ' + last.loss.toFixed(4) + ', weights ' + JSON.stringify(strategy.weights()));
+}
+{
+  // backward(): the combined gradients for an optimiser the caller drives.
+  const shared = { kernel: tf.variable(tf.randomNormal([3, 8], 0, 0.5, 'float32', 4)) };
+  const head = tf.variable(tf.randomNormal([8, 1], 0, 0.5, 'float32', 5));
+  const second = tf.variable(tf.randomNormal([8, 2], 0, 0.5, 'float32', 6));
+  const computeLosses = () => {
+    const hidden = tf.tanh(tf.matMul(x, shared.kernel));
+    return [tf.losses.meanSquaredError(y, tf.matMul(hidden, head)), tf.losses.softmaxCrossEntropy(labels, tf.matMul(hidden, second))];
+  };
+  const strategy = dl.createStrategy('cagrad', { tasks });
+  const optimizer = tf.train.momentum(0.05, 0.9);
+  let first;
+  let last;
+  for (let step = 0; step < 40; step++) {
+    const { grads, loss, afterUpdate } = dl.backward({ strategy, computeLosses, variables: [shared.kernel, head, second], shared });
+    optimizer.applyGradients(grads);
+    tf.dispose(Object.values(grads));
+    afterUpdate();
+    first ??= loss;
+    last = loss;
+  }
+  if (!(last < first)) throw new Error('backward + momentum: loss did not fall: ' + first + ' -> ' + last);
+  console.log('backward + momentum (cagrad): joint loss ' + first.toFixed(4) + ' -> ' + last.toFixed(4));
 }
 `;
 
@@ -107,12 +133,13 @@ function writeProject(name, dependencies, checks) {
   return dir;
 }
 
-/** The first ```js block of README.md: the complete training loop users copy. */
-function readmeExample() {
+/** The first ```js (ESM) and ```cjs blocks of README.md: the complete training loop users copy. */
+function readmeExamples() {
   const readme = readFileSync(join(packageDir, 'README.md'), 'utf8');
-  const match = readme.match(/```js\n([\s\S]*?)```/);
-  if (!match) throw new Error('README.md has no ```js example');
-  return match[1];
+  const esm = readme.match(/```js\n([\s\S]*?)```/);
+  const cjs = readme.match(/```cjs\n([\s\S]*?)```/);
+  if (!esm || !cjs) throw new Error('README.md needs a ```js and a ```cjs example');
+  return { esm: esm[1], cjs: cjs[1] };
 }
 
 try {
@@ -121,6 +148,11 @@ try {
     workDir,
     readdirSync(workDir).find((file) => file.endsWith('.tgz')),
   );
+  const contents = execFileSync('tar', ['-tzf', tarball], { encoding: 'utf8' }).split('\n');
+  for (const required of ['package/LICENSE', 'package/README.md', 'package/dist/index.js', 'package/dist/index.cjs']) {
+    if (!contents.includes(required)) throw new Error(`the tarball lacks ${required}`);
+  }
+  console.log(`tarball: ${contents.filter(Boolean).length} files, LICENSE included`);
   writeProject(
     'core-only',
     [tarball, `@tensorflow/tfjs-core@${TFJS_VERSION}`, `@tensorflow/tfjs-backend-cpu@${TFJS_VERSION}`],
@@ -135,8 +167,11 @@ try {
     requires: "require('@tensorflow/tfjs');",
     body: trainingChecks,
   });
-  writeFileSync(join(withTfjs, 'readme-example.mjs'), readmeExample());
+  const examples = readmeExamples();
+  writeFileSync(join(withTfjs, 'readme-example.mjs'), examples.esm);
+  writeFileSync(join(withTfjs, 'readme-example.cjs'), examples.cjs);
   run('node', ['readme-example.mjs'], withTfjs);
+  run('node', ['readme-example.cjs'], withTfjs);
   console.log('pack test passed');
 } finally {
   if (!process.env.KEEP_PACK_TEST) rmSync(workDir, { recursive: true, force: true });

@@ -151,6 +151,10 @@ export function trainStep(options: TrainStepOptions): TrainStepResult {
   try {
     if (options.clipNorm !== undefined) clipByGlobalNorm(grads, options.clipNorm);
     options.optimizer.applyGradients(grads);
+  } catch (error) {
+    // No update happened: the strategy is not waiting for one.
+    awaitingUpdate.delete(options.strategy);
+    throw error;
   } finally {
     tf.dispose(Object.values(grads));
   }

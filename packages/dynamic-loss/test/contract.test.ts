@@ -6,7 +6,6 @@ import {
   restoreStrategy,
   type StrategyName,
   strategyNames,
-  type TaskGradients,
   trainStep,
   type WeightingStrategy,
 } from '../src/index.js';

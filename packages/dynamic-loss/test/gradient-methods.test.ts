@@ -57,6 +57,10 @@ describe("torchjd's published values for J = [[-4, 1, 1], [6, 1, 1]]", () => {
     });
   });
 
+  it('gradvac: with its targets at 0 the first step is PCGrad (torchjd documents the same for target 0)', () => {
+    expectClose(aggregate(make('gradvac', 2), J).direction, [0.5848, 3.8012, 3.8012], 4);
+  });
+
   it('cagrad rescales by 1 + c^2 by default (the authors) and 1 + c on request', () => {
     const base = aggregate(make('cagrad', 2, { rescale: 0 }), J).direction;
     expectClose(

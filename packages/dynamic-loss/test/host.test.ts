@@ -79,6 +79,23 @@ describe('the host: backward passes', () => {
     for (const d of [strategy, optimizer, model]) d.dispose();
   });
 
+  it('leaves the strategy ready when the optimiser update throws', () => {
+    const model = new TinyMultiTaskModel(19);
+    const strategy = createStrategy('upgrad', { tasks });
+    const failing = {
+      applyGradients() {
+        throw new Error('optimiser failed');
+      },
+    } as unknown as tf.Optimizer;
+    const before = tf.memory().numTensors;
+    const options = { strategy, computeLosses: model.losses, variables: model.variables, shared: model.shared };
+    expect(() => trainStep({ ...options, optimizer: failing })).toThrow('optimiser failed');
+    expect(tf.memory().numTensors).toBe(before);
+    const optimizer = tf.train.sgd(0.1);
+    trainStep({ ...options, optimizer });
+    for (const d of [strategy, optimizer, model]) d.dispose();
+  });
+
   it("reports a gradient method's weights of the step just computed", () => {
     const model = new TinyMultiTaskModel(13);
     const strategy = createStrategy('mgda', { tasks });
@@ -230,5 +247,39 @@ describe('representation mode', () => {
       "backward: representation mode is for gradient methods (needs.taskGradients 'shared'); 'gradnorm' asks for 'last-shared-layer'",
     );
     model.dispose();
+  });
+});
+
+describe('memory of the per-task gradients', () => {
+  it('the Gramian path holds the T task gradients and the direction, no stacked copy', async () => {
+    const tasksOf = ['a', 'b', 'c', 'd'];
+    const inputs = tf.randomNormal([4, 200], 0, 1, 'float32', 1);
+    const kernel = tf.variable(tf.randomNormal([200, 200], 0, 0.05, 'float32', 2));
+    const heads = tasksOf.map((_, i) => tf.variable(tf.randomNormal([200, 1], 0, 0.05, 'float32', 3 + i)));
+    const computeLosses = () => {
+      const hidden = tf.tanh(tf.matMul(inputs, kernel));
+      return heads.map((head, i) => tf.mean(tf.square(tf.sub(tf.matMul(hidden, head), i))) as tf.Scalar);
+    };
+    const peak = async (name: string) => {
+      const strategy = createStrategy(name, { tasks: tasksOf });
+      const run = () => {
+        const result = backward({ strategy, computeLosses, variables: [kernel, ...heads], shared: { kernel } });
+        tf.dispose(Object.values(result.grads));
+        result.afterUpdate();
+      };
+      run();
+      const before = tf.memory().numBytes;
+      const info = await tf.profile(run);
+      strategy.dispose();
+      return info.peakBytes - before;
+    };
+    const parameterBytes = 200 * 200 * 4;
+    const gramianPath = await peak('upgrad');
+    // T task gradients, the direction, and the temporaries of one backward pass.
+    expect(gramianPath).toBeLessThan((tasksOf.length + 4) * parameterBytes);
+    expect(gramianPath).toBeGreaterThan(tasksOf.length * parameterBytes);
+    // The Jacobian path stacks J and updates its T x P state: more.
+    expect(await peak('moco')).toBeGreaterThan(gramianPath + tasksOf.length * parameterBytes);
+    tf.dispose([inputs, kernel, ...heads]);
   });
 });

@@ -1,8 +1,10 @@
 import { describe, expect, it } from 'vitest';
+import { conflictAverseWeights } from '../src/solvers/conflict-averse.js';
 import { fairWeights } from '../src/solvers/fair-weights.js';
 import { dot, type Matrix, matVec } from '../src/solvers/matrix.js';
 import { minNormOnSimplex } from '../src/solvers/min-norm.js';
 import { nonnegativeQuadratic, projectWeightsOntoDualCone } from '../src/solvers/nonnegative-qp.js';
+import { minimizeOnSimplex } from '../src/solvers/simplex-minimize.js';
 import { projectOntoSimplex } from '../src/solvers/simplex-projection.js';
 import { pseudoInverse, symmetricEigen } from '../src/solvers/symmetric-eigen.js';
 import { expectClose, randomMatrix } from './helpers.js';
@@ -309,5 +311,82 @@ describe('fairWeights (Nash-MTL at alpha = 1, FairGrad)', () => {
     expect(opposed.every(Number.isFinite)).toBe(true);
     expect(opposed[0]!).toBeCloseTo(opposed[1]!, 6);
     expect(() => fairWeights(NAN_GRAMIAN, 1, 'nash-mtl')).toThrow('nash-mtl: the gradients of tasks 0 and 1');
+  });
+});
+
+describe('minimizeOnSimplex', () => {
+  it('finds the projection as the minimiser of ||w - v||^2, with a duality gap below its tolerance', () => {
+    for (let seed = 1; seed <= 10; seed++) {
+      const v = randomMatrix(1, 5, seed)[0]!;
+      const result = minimizeOnSimplex(
+        {
+          value: (w) => w.reduce((sum, wi, i) => sum + (wi - v[i]!) ** 2, 0),
+          gradient: (w) => w.map((wi, i) => 2 * (wi - v[i]!)),
+        },
+        [0.2, 0.2, 0.2, 0.2, 0.2],
+        1e-8,
+      );
+      // f's rounding (1e-17 here) bounds how far the function-value tests can go: a gap of
+      // 1e-8 is a distance of about 1e-8 from the optimum.
+      expect(result.gap).toBeLessThanOrEqual(1e-8);
+      expectClose(result.weights, projectOntoSimplex(v), 5);
+    }
+  });
+});
+
+describe("conflictAverseWeights (CAGrad's subproblem)", () => {
+  const objective = (g: Matrix, b: number[], s: number, w: number[]) => dot(w, b) + s * Math.sqrt(dot(w, matVec(g, w)));
+
+  it('beats a fine grid for two tasks and satisfies the KKT conditions on random problems', () => {
+    for (let seed = 1; seed <= 20; seed++) {
+      const n = 2 + (seed % 5);
+      const g = gramianOf(randomMatrix(n, n + 2, seed + 500));
+      const u = new Array(n).fill(1 / n);
+      const b = matVec(g, u);
+      const s = 0.5 * Math.sqrt(dot(u, b));
+      const w = conflictAverseWeights(g, b, s);
+      expect(sum(w)).toBeCloseTo(1, 12);
+      if (n === 2) {
+        let best = Number.POSITIVE_INFINITY;
+        for (let k = 0; k <= 100_000; k++) best = Math.min(best, objective(g, b, s, [k / 1e5, 1 - k / 1e5]));
+        expect(objective(g, b, s, w)).toBeLessThanOrEqual(best + 1e-9);
+      }
+      const norm = Math.sqrt(dot(w, matVec(g, w)));
+      const gradient = matVec(g, w).map((x, i) => b[i]! + (s * x) / norm);
+      const lambda = dot(gradient, w);
+      w.forEach((wi, i) => {
+        expect(wi).toBeGreaterThanOrEqual(0);
+        if (wi > 1e-6) expect(gradient[i]!).toBeCloseTo(lambda, 6);
+        else expect(gradient[i]!).toBeGreaterThanOrEqual(lambda - 1e-6);
+      });
+    }
+  });
+
+  it('is safe on degenerate inputs and rejects NaN', () => {
+    expect(conflictAverseWeights([[1]], [1], 0.5)).toEqual([1]);
+    // s = 0: the vertex with the smallest b.
+    expect(
+      conflictAverseWeights(
+        gramianOf([
+          [1, 0],
+          [0, 1],
+        ]),
+        [0.5, 0.2],
+        0,
+      ),
+    ).toEqual([0, 1]);
+    // identical gradients: any w; finite.
+    const same = conflictAverseWeights(
+      gramianOf([
+        [1, 2],
+        [1, 2],
+      ]),
+      [5, 5],
+      1,
+    );
+    expect(same.every(Number.isFinite)).toBe(true);
+    expect(() => conflictAverseWeights(NAN_GRAMIAN, [1, 1], 1, 'cagrad')).toThrow(
+      'cagrad: the gradients of tasks 0 and 1',
+    );
   });
 });

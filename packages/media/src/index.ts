@@ -4,7 +4,17 @@ export {
   type AudioStats,
   AudioStatsAccumulator,
   normalizeAudio,
-} from './audio-normalization.js';
+} from './audio/audio-normalization.js';
+export { type DecodeAudioOptions, type DecodedAudio, decodeAudio } from './audio/decode-audio.js';
+export { type ResampleOptions, resample } from './audio/resample.js';
+export {
+  type DecodedWav,
+  type DecodeWavOptions,
+  decodeWav,
+  looksLikeWav,
+  readWavFile,
+  type WavFormat,
+} from './audio/wav.js';
 export {
   type CachedClipMeta,
   CacheEntryError,
@@ -13,30 +23,20 @@ export {
   ClipCache,
   type IndexUpdate,
   type SourceIdentity,
-} from './clip-cache.js';
-export { type ClipTensorOptions, type ClipTensors, clipToTensors } from './clip-tensors.js';
-export { type Box, type ColorMode, cropResize } from './crop-resize.js';
-export { type DecodeAudioOptions, type DecodedAudio, decodeAudio } from './decode-audio.js';
+} from './cache/clip-cache.js';
+export { type FfmpegBinaries, type FfmpegSource, findFfmpeg } from './ffmpeg/ffmpeg-binary.js';
+export { type MediaInfo, probeMedia } from './ffmpeg/probe-media.js';
+export { type FfmpegResult, type RunFfmpegOptions, runFfmpeg } from './ffmpeg/run-ffmpeg.js';
 export {
-  type CropOptions,
-  type DecodedVideo,
-  type DecodeVideoOptions,
-  decodeVideo,
-  decodeVideoCuts,
-  type FaceReport,
-  type VideoCut,
-} from './decode-video.js';
-export {
-  type DetectedFace,
-  FACE_DETECTION_DEFAULTS,
-  type FaceDetector,
-  type FaceDetectorName,
-  type FaceDetectorOptions,
-  loadFaceDetector,
-} from './face-detector.js';
-export { buildFaceTrack, type FaceTrack, type FaceTrackOptions } from './face-track.js';
-export { type FfmpegBinaries, type FfmpegSource, findFfmpeg } from './ffmpeg-binary.js';
-export { audioFrameCount, type FrameRemainder, fitToFrames } from './frame-alignment.js';
+  type DecodeRuntime,
+  type MediaClip,
+  PAPER_PREPROCESSING,
+  type PreprocessedClip,
+  type PreprocessOptions,
+  resolvePreprocessOptions,
+} from './preprocess/clip-options.js';
+export { type ClipTensorOptions, type ClipTensors, clipToTensors } from './preprocess/clip-tensors.js';
+export { audioFrameCount, type FrameRemainder, fitToFrames } from './preprocess/frame-alignment.js';
 export {
   type PreprocessFailure,
   type PreprocessProgress,
@@ -44,18 +44,18 @@ export {
   type PreprocessRunOptions,
   type PreprocessStatus,
   preprocess,
-} from './preprocess.js';
+} from './preprocess/preprocess.js';
+export { preprocessClip, preprocessClips } from './preprocess/preprocess-clip.js';
+export { type Box, type ColorMode, cropResize } from './video/crop-resize.js';
+export { decodeVideoCuts } from './video/decode-cuts.js';
+export { decodeVideo } from './video/decode-video.js';
 export {
-  type DecodeRuntime,
-  type MediaClip,
-  PAPER_PREPROCESSING,
-  type PreprocessedClip,
-  type PreprocessOptions,
-  preprocessClip,
-  preprocessClips,
-  resolvePreprocessOptions,
-} from './preprocess-clip.js';
-export { type MediaInfo, probeMedia } from './probe-media.js';
-export { type ResampleOptions, resample } from './resample.js';
-export { type FfmpegResult, type RunFfmpegOptions, runFfmpeg } from './run-ffmpeg.js';
-export { type DecodedWav, type DecodeWavOptions, decodeWav, looksLikeWav, readWavFile, type WavFormat } from './wav.js';
+  type DetectedFace,
+  FACE_DETECTION_DEFAULTS,
+  type FaceDetector,
+  type FaceDetectorName,
+  type FaceDetectorOptions,
+  loadFaceDetector,
+} from './video/face-detector.js';
+export { buildFaceTrack, type FaceTrack, type FaceTrackOptions } from './video/face-track.js';
+export type { CropOptions, DecodedVideo, DecodeVideoOptions, FaceReport, VideoCut } from './video/options.js';

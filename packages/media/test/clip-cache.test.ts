@@ -63,8 +63,10 @@ describe('clip cache integrity', () => {
     const error = await cache.read(c).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(CacheEntryError);
     expect((error as Error).message).toBe(
-      `ClipCache: ${binOf(cacheDir, c)}: checksum mismatch: the arrays changed on disk since they were written; removed, the next preprocess makes it again`,
+      `ClipCache: ${binOf(cacheDir, c)}: checksum mismatch: the arrays changed on disk since they were written; the next preprocess makes it again`,
     );
+    // Marked bad: every later read fails alike, and preprocess remakes it.
+    await expect(cache.read(c)).rejects.toThrow('checksum mismatch');
     expect(await cache.has(c)).toBe(false);
 
     const second = await preprocess(clips, { cacheDir, ...AUDIO });
@@ -77,6 +79,12 @@ describe('clip cache integrity', () => {
         problem: expect.stringMatching(/^truncated or overwritten: holds 100 bytes, its record says \d+$/),
       },
       { id: 'c1', key: b, file: binOf(cacheDir, b), problem: 'missing: its record exists but the arrays do not' },
+      {
+        id: 'c2',
+        key: c,
+        file: binOf(cacheDir, c),
+        problem: 'checksum mismatch: the arrays changed on disk since they were written',
+      },
     ]);
     expect(second.succeeded.map((s) => s.cached)).toEqual([false, false, false]);
     expect(readFileSync(binOf(cacheDir, c))).toEqual(original);

@@ -1,4 +1,5 @@
 import { samplesPerFrame } from '@mtl/common';
+import type { Activation } from './layers/activation.js';
 import type { ResidualBlockKind } from './layers/residual-block.js';
 
 /** Which branches feed the fusion LSTM. */
@@ -21,11 +22,26 @@ export interface AudioConvSpec {
 export interface AudioNetConfig {
   /** Samples per second of the waveform the model reads. */
   sampleRate: number;
-  /** Waveform convs, each followed by ReLU and its max pool ('same' padding throughout). */
+  /** Waveform convs, each followed by `activation` and its max pool ('same'-size padding throughout). */
   layers: AudioConvSpec[];
   /** Max over groups of this many adjacent channels after the last conv. */
   channelPool: number;
+  /** After each waveform conv: `relu` (default) or `linear`, none (the reference code). */
+  activation?: Activation;
+  /**
+   * Where an odd total of 'same' padding puts the extra sample: `tf` (default) after,
+   * `torch` before, as the reference code pads kernel 80 by 40/39 and kernel 4000 by 2000/1999.
+   */
+  padding?: AudioPadding;
 }
+
+export type AudioPadding = 'tf' | 'torch';
+
+/** Padding of the ResNet's stride-2 convs and stem pool: `same` (TensorFlow; the extra row after) or `symmetric` (PyTorch: k/2 on every side). */
+export type StridePadding = 'same' | 'symmetric';
+
+/** Batch norm's running variance: the batch's `biased` variance, or `unbiased` (n / (n - 1), PyTorch). */
+export type RunningVariance = 'biased' | 'unbiased';
 
 export interface ResNetStageSpec {
   blocks: number;
@@ -57,6 +73,10 @@ export interface CnnVideoConfig extends FramesConfig {
   stem: { filters: number; kernel: number; stride: number; maxPool: boolean };
   block: ResidualBlockKind;
   stages: ResNetStageSpec[];
+  /** Default `same`. */
+  stridePadding?: StridePadding;
+  /** Default `biased`. */
+  runningVariance?: RunningVariance;
 }
 
 /** A frozen face-api net: no trainable video variables; frames are resized to the net's input. */
@@ -107,6 +127,13 @@ function positiveInteger(value: unknown, path: string): number {
     fail(path, `must be a positive integer, got ${JSON.stringify(value)}`);
   }
   return value;
+}
+
+/** An optional choice: absent, or one of `allowed`. */
+function oneOf(value: unknown, allowed: readonly string[], path: string): void {
+  if (value !== undefined && !allowed.includes(value as string)) {
+    fail(path, `must be one of ${allowed.map((a) => `'${a}'`).join(', ')}, got ${JSON.stringify(value)}`);
+  }
 }
 
 function list<T>(value: T[] | undefined, path: string, allowEmpty: boolean): T[] {
@@ -169,6 +196,8 @@ export function validateConfig(config: ModelConfig): ModelConfig {
       steps /= factor;
     }
   });
+  oneOf(audio.activation, ['relu', 'linear'], 'audio.activation');
+  oneOf(audio.padding, ['tf', 'torch'], 'audio.padding');
   const channelPool = positiveInteger(audio.channelPool, 'audio.channelPool');
   if (channels % channelPool !== 0)
     fail('audio.channelPool', `${channelPool} does not divide the last conv's ${channels} filters`);
@@ -189,13 +218,15 @@ export function validateConfig(config: ModelConfig): ModelConfig {
     if (video.block !== 'basic' && video.block !== 'bottleneck') {
       fail('video.block', `must be 'basic' or 'bottleneck', got ${JSON.stringify(video.block)}`);
     }
+    oneOf(video.stridePadding, ['same', 'symmetric'], 'video.stridePadding');
+    oneOf(video.runningVariance, ['biased', 'unbiased'], 'video.runningVariance');
     list(video.stages, 'video.stages', true).forEach((stage, i) => {
       for (const key of ['blocks', 'filters', 'stride'] as const)
         positiveInteger(stage?.[key], `video.stages[${i}].${key}`);
     });
   } else {
     // A checkpoint must say what it runs: CNN fields next to a frozen encoder would be ignored.
-    const stray = ['stem', 'block', 'stages'].find((key) => key in video);
+    const stray = ['stem', 'block', 'stages', 'stridePadding', 'runningVariance'].find((key) => key in video);
     if (stray !== undefined)
       fail(`video.${stray}`, `belongs to the 'cnn' encoder only; remove it for '${video.encoder}'`);
   }

@@ -15,6 +15,7 @@ export { loadCheckpoint, readCheckpoint, saveCheckpoint } from './checkpoint-fil
 export {
   type AudioConvSpec,
   type AudioNetConfig,
+  type AudioPadding,
   type CnnVideoConfig,
   type FaceEncoderName,
   type FaceVideoConfig,
@@ -22,6 +23,8 @@ export {
   type Modal,
   type ModelConfig,
   type ResNetStageSpec,
+  type RunningVariance,
+  type StridePadding,
   type TaskSpec,
   VIDEO_ENCODERS,
   type VideoEncoderName,
@@ -43,7 +46,7 @@ export {
 } from './initializers.js';
 export type { Activation } from './layers/activation.js';
 export { BatchNorm, type BatchNormOptions } from './layers/batch-norm.js';
-export { ConvBatchNorm, type ConvBatchNormOptions } from './layers/conv-batch-norm.js';
+export { ConvBatchNorm, type ConvBatchNormOptions, stridedPadding } from './layers/conv-batch-norm.js';
 export { Conv1D, type Conv1DOptions } from './layers/conv1d.js';
 export { Conv2D, type Conv2DOptions } from './layers/conv2d.js';
 export { Dense, type DenseOptions } from './layers/dense.js';
@@ -58,6 +61,7 @@ export {
   type CreateModelOptions,
   createModel,
   type InputSpec,
+  inputSpecOf,
   type ModelInputs,
   MultitaskModel,
   type TaskLogits,

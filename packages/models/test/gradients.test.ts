@@ -51,6 +51,20 @@ const cases: Record<string, Case> = {
       return (x) => unit.apply(x as tf.Tensor4D, training);
     },
   },
+  conv_batch_norm_symmetric_unbiased: {
+    input: [3, 6, 6, 4],
+    build: (s) => {
+      const unit = new ConvBatchNorm(s, 4, {
+        filters: 3,
+        kernel: 3,
+        stride: 2,
+        relu: false,
+        stridePadding: 'symmetric',
+        runningVariance: 'unbiased',
+      });
+      return (x) => unit.apply(x as tf.Tensor4D, training);
+    },
+  },
   lstm_single_step: {
     input: [2, 1, 3],
     build: (s) => {

@@ -1,6 +1,6 @@
 // Examples/s of a compact multi-task run on the synthetic corpus with and without the
 // loader's prefetch thread, and the loader's share of step time, measured in one process.
-// Usage: pnpm --filter @mtl/training bench  [-- --speakers 8 --epochs 2 --batch 4]
+// Usage: pnpm --filter @mtl/training bench  [-- --speakers 8 --epochs 3 --batch 4 --duration 2 --rounds 3]
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -10,11 +10,14 @@ import { generateSyntheticCorpus, loadSynthetic, writeManifest } from '@mtl/data
 import { readMetrics, type StepRecord, train } from '../src/index.js';
 
 const { values } = parseArgs({
+  // pnpm passes a `--` through.
+  args: process.argv.slice(2).filter((arg) => arg !== '--'),
   options: {
     speakers: { type: 'string', default: '8' },
     epochs: { type: 'string', default: '3' },
     batch: { type: 'string', default: '4' },
     duration: { type: 'string', default: '2' },
+    rounds: { type: 'string', default: '3' },
   },
 });
 const backend = await initBackend({ backend: 'wasm' });
@@ -47,8 +50,9 @@ try {
     { runsDir: path.join(root, 'runs') },
   );
 
-  const measure = async (prefetch: boolean) => {
-    const result = await train(config(prefetch), { runsDir: path.join(root, 'runs') });
+  const measure = async (prefetch: boolean, round: number) => {
+    const base = config(prefetch);
+    const result = await train({ ...base, id: `${base.id}-${round}` }, { runsDir: path.join(root, 'runs') });
     const steps = (await readMetrics(result.runDir)).records.filter((r): r is StepRecord => r.kind === 'step');
     const totals = (list: StepRecord[]) => {
       const seconds = list.reduce((sum, s) => sum + (s.batchSize ?? 0) / s.examplesPerSecond, 0);
@@ -58,23 +62,32 @@ try {
     };
     // An epoch's first batch cannot be prefetched (it follows the evaluation): shown apart.
     const steady = steps.filter((s, i) => i > 0 && steps[i - 1]!.epoch === s.epoch);
-    return { all: totals(steps), steady: totals(steady), steps: steps.length };
+    const firsts = steps.filter((s, i) => i === 0 || steps[i - 1]!.epoch !== s.epoch).map((s) => s.waitSeconds ?? 0);
+    return { all: totals(steps), steady: totals(steady), steps: steps.length, firsts };
   };
-  const without = await measure(false);
-  const withPrefetch = await measure(true);
+  // Runs alternate (without, with, without, with, ...) so a change in the machine's load hits both alike.
+  const rounds = Number(values.rounds);
   const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
-  const line = (label: string, m: { examplesPerSecond: number; loaderShare: number }) =>
-    `${label}${m.examplesPerSecond.toFixed(2)} examples/s, loader ${pct(m.loaderShare)} of step time`;
-  console.log(
-    `backend ${backend.name}; compact multi, ${without.steps} steps of ${values.batch} clips (${values.duration} s, 10 fps, 32x32) per run`,
-  );
-  for (const key of ['all', 'steady'] as const) {
-    const label = key === 'all' ? 'every step' : "without each epoch's first step";
-    console.log(`${label}:`);
-    console.log(line('  without prefetch: ', without[key]));
-    console.log(line('  with prefetch:    ', withPrefetch[key]));
-    console.log(`  speed-up: x${(withPrefetch[key].examplesPerSecond / without[key].examplesPerSecond).toFixed(2)}`);
+  const seconds = (list: number[]) => list.map((x) => x.toFixed(3)).join(', ');
+  const median = (list: number[]) => [...list].sort((a, b) => a - b)[Math.floor(list.length / 2)]!;
+  const speedUps: Record<'all' | 'steady', number[]> = { all: [], steady: [] };
+  for (let round = 1; round <= rounds; round++) {
+    const without = await measure(false, round);
+    const withPrefetch = await measure(true, round);
+    console.log(
+      `round ${round}: ${without.steps} steps of ${values.batch} clips per run; wait for each epoch's first batch (s): without ${seconds(without.firsts)}; with ${seconds(withPrefetch.firsts)}`,
+    );
+    for (const key of ['all', 'steady'] as const) {
+      const ratio = withPrefetch[key].examplesPerSecond / without[key].examplesPerSecond;
+      speedUps[key].push(ratio);
+      console.log(
+        `  ${key === 'all' ? 'every step   ' : 'steady steps '} without: ${without[key].examplesPerSecond.toFixed(2)} examples/s, loader ${pct(without[key].loaderShare)}; with: ${withPrefetch[key].examplesPerSecond.toFixed(2)} examples/s, loader ${pct(withPrefetch[key].loaderShare)}; x${ratio.toFixed(2)}`,
+      );
+    }
   }
+  console.log(
+    `backend ${backend.name}, compact multi; prefetch speed-up, median of ${rounds} rounds: every step x${median(speedUps.all).toFixed(2)}, steady steps (not an epoch's first) x${median(speedUps.steady).toFixed(2)}`,
+  );
 } finally {
   await rm(root, { recursive: true, force: true });
 }

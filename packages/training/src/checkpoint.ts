@@ -84,9 +84,27 @@ export async function saveTrainingCheckpoint(dir: string, checkpoint: TrainingCh
     await rename(staging, target);
     await syncFolder(path.dirname(target));
     if (hadPrevious) await rm(retired, { recursive: true, force: true });
+    // A save killed between its renames left its predecessor aside: this one supersedes it.
+    for (const stale of await retiredCopies(target)) await rm(stale, { recursive: true, force: true });
   } catch (error) {
     await rm(staging, { recursive: true, force: true });
     throw new Error(`checkpoint: could not write '${dir}': ${(error as Error).message}`);
+  }
+}
+
+/** The folders a save moved `target` aside to. */
+async function retiredCopies(target: string): Promise<string[]> {
+  const parent = path.dirname(target);
+  return (await readdir(parent).catch(() => [] as string[]))
+    .filter((name) => name.startsWith(`${path.basename(target)}.retired-`))
+    .map((name) => path.join(parent, name));
+}
+
+/** Removes staging folders a killed save left behind (a complete save never leaves one). */
+export async function removeStaleStaging(checkpointsDir: string): Promise<void> {
+  const names = await readdir(checkpointsDir).catch(() => [] as string[]);
+  for (const name of names.filter((n) => /\.staging-/.test(n))) {
+    await rm(path.join(checkpointsDir, name), { recursive: true, force: true });
   }
 }
 
@@ -103,11 +121,7 @@ export async function findCheckpoint(dir: string): Promise<string | undefined> {
     )
   )
     return target;
-  const parent = path.dirname(target);
-  const retired = (await readdir(parent).catch(() => [] as string[]))
-    .filter((name) => name.startsWith(`${path.basename(target)}.retired-`))
-    .map((name) => path.join(parent, name));
-  for (const candidate of retired) {
+  for (const candidate of await retiredCopies(target)) {
     if (
       await stat(path.join(candidate, STATE_FILE)).then(
         () => true,

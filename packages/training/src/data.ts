@@ -20,6 +20,8 @@ export interface PrepareDataOptions {
   spec: InputSpec;
   /** Preprocessing worker processes; default one per core. */
   workers?: number;
+  /** How frames are cropped; default the manifest's face boxes where it has them, else whole frames. */
+  crop?: CropMode;
 }
 
 export interface PreparedData {
@@ -31,12 +33,19 @@ export interface PreparedData {
   preprocessing: PreprocessOptions;
 }
 
+/** How a clip's frames are cropped: the manifest's face boxes, face detection, or whole frames. */
+export type CropMode = 'fixed' | 'detect' | 'full';
+
 /**
  * The preprocessing a model's inputs need. Video is cached too when the corpus has it, so
- * audio, video and multi runs share one cache; frames are cropped to the manifest's face
- * boxes where it has them, else kept whole.
+ * audio, video and multi runs share one cache; frames are cropped as `corpus.crop` says,
+ * by default to the manifest's face boxes where it has them, else kept whole.
  */
-export function preprocessingFor(spec: InputSpec, corpus: { video: boolean; faceBoxes: boolean }): PreprocessOptions {
+export function preprocessingFor(
+  spec: InputSpec,
+  corpus: { video: boolean; faceBoxes: boolean; crop?: CropMode | undefined },
+): PreprocessOptions {
+  const crop = corpus.crop ?? (corpus.faceBoxes ? 'fixed' : 'full');
   return {
     fps: spec.fps,
     maxSeconds: 6,
@@ -47,7 +56,7 @@ export function preprocessingFor(spec: InputSpec, corpus: { video: boolean; face
         ? {
             size: spec.frameSize,
             color: spec.channels === 3 ? 'rgb' : 'grey',
-            crop: corpus.faceBoxes ? { mode: 'fixed' } : { mode: 'full' },
+            crop: { mode: crop },
           }
         : false,
   };
@@ -71,6 +80,7 @@ export async function prepareData(options: PrepareDataOptions): Promise<Prepared
   const preprocessing = preprocessingFor(options.spec, {
     video: manifest.entries.some((entry) => entry.video !== undefined),
     faceBoxes: manifest.entries.some((entry) => entry.video?.crop !== undefined),
+    crop: options.crop,
   });
   const byId = new Map(manifest.entries.map((entry) => [entry.id, entry]));
   const ids = [...fold.train, ...fold.validation, ...fold.test];

@@ -37,6 +37,7 @@ export async function evaluateLoader(
   loader: ClipLoader,
   split: Split,
   weights: Record<string, number>,
+  onBatch?: (batch: number, batches: number) => void,
 ): Promise<Evaluation> {
   const started = performance.now();
   const tasks = loader.options.tasks;
@@ -67,6 +68,7 @@ export async function evaluateLoader(
     } finally {
       batch.dispose();
     }
+    onBatch?.(batch.index + 1, loader.batchesPerEpoch);
   }
   const perTask: Record<string, TaskEvalMetrics> = {};
   if (predictions.length > 0) {

@@ -209,6 +209,15 @@ export async function computeAudioStats(
 }
 
 /**
+ * Starts the prefetch thread now and keeps it until the returned release: a run calls it
+ * first, so the thread boots while the data is prepared instead of on the first batch.
+ */
+export function holdPrefetchThread(): () => Promise<void> {
+  const worker = PrefetchWorker.acquire();
+  return () => worker.release();
+}
+
+/**
  * The worker thread that runs `assembleBatch`, one per process, shared by the open loaders
  * (a run's train, validation and test loaders) and stopped when the last one closes.
  */

@@ -5,6 +5,7 @@ import { hashSeed } from '@mtl/common';
 import { createStrategy, restoreStrategy, trainStep, type WeightingStrategy } from '@mtl/dynamic-loss';
 import {
   createModel,
+  inputSpecOf,
   type Modal,
   type MultitaskModel,
   type PresetName,
@@ -13,11 +14,17 @@ import {
 } from '@mtl/models';
 import * as tf from '@tensorflow/tfjs-core';
 import packageJson from '../package.json' with { type: 'json' };
-import { findCheckpoint, type LoopState, loadTrainingCheckpoint, saveTrainingCheckpoint } from './checkpoint.js';
-import { prepareData, type SplitChoice } from './data.js';
+import {
+  findCheckpoint,
+  type LoopState,
+  loadTrainingCheckpoint,
+  removeStaleStaging,
+  saveTrainingCheckpoint,
+} from './checkpoint.js';
+import { type CropMode, prepareData, type SplitChoice } from './data.js';
 import { evalRecord, evaluateLoader, runClips, strategyWeights } from './evaluate.js';
 import { GuardedAdam, NonFiniteGradients, nonFiniteGradients } from './guarded-adam.js';
-import { ClipLoader, computeAudioStats, type LoaderClip } from './loader.js';
+import { ClipLoader, computeAudioStats, holdPrefetchThread, type LoaderClip } from './loader.js';
 import {
   type EvalRecord,
   type Json,
@@ -30,6 +37,7 @@ import {
   type RunSummary,
   readRunConfig,
   readSummary,
+  type Split,
   type TrainingSettings,
   validateRunConfig,
 } from './run-store/index.js';
@@ -40,7 +48,7 @@ import { selectMetric } from './select-metric.js';
 export interface TrainConfig {
   /** Run folder name under `runsDir`; default a timestamp and the settings. */
   id?: string;
-  data: { manifest: string; cacheDir: string; corpus?: string; dataDir?: string };
+  data: { manifest: string; cacheDir: string; corpus?: string; dataDir?: string; crop?: CropMode };
   /** Default the corpus's standard speaker-independent split, first fold. */
   split?: Partial<SplitChoice>;
   /** Seeds the split, the model's initial weights, the shuffle and dropout. Default 0. */
@@ -76,6 +84,7 @@ export type TrainProgress =
       losses: Record<string, number>;
       examplesPerSecond: number;
     }
+  | { kind: 'evaluating'; split: Split; batch: number; batches: number }
   | { kind: 'eval'; record: EvalRecord }
   | { kind: 'skipped'; clipId: string; reason: string }
   | { kind: 'checkpoint'; which: 'last' | 'best'; epoch: number };
@@ -109,9 +118,11 @@ export class NonFiniteError extends Error {
     /** `loss`, or `gradient` with the parameters (model paths) whose gradient is not finite. */
     readonly what: 'loss' | 'gradient',
     readonly parameters: string[] = [],
+    /** True when the update had been applied (a finite gradient of a non-finite loss): the run stops either way. */
+    readonly updated = false,
   ) {
     super(
-      `non-finite ${what} at step ${step} (epoch ${epoch}), task ${tasks.join(', ')}, batch clips ${clipIds.join(', ')}${parameters.length > 0 ? `; parameters ${parameters.slice(0, 5).join(', ')}${parameters.length > 5 ? ` and ${parameters.length - 5} more` : ''}` : ''}; nothing was updated, checkpoints 'last' and 'best' keep the last good state`,
+      `non-finite ${what} at step ${step} (epoch ${epoch}), task ${tasks.join(', ')}, batch clips ${clipIds.join(', ')}${parameters.length > 0 ? `; parameters ${parameters.slice(0, 5).join(', ')}${parameters.length > 5 ? ` and ${parameters.length - 5} more` : ''}` : ''}; ${updated ? 'the run stops' : 'nothing was updated'}, checkpoints 'last' and 'best' keep the last good state`,
     );
     this.name = 'NonFiniteError';
   }
@@ -175,6 +186,15 @@ function gitCommit(): string | undefined {
 
 /** Starts a new run in `runsDir` and trains it to the end (or until stopped). */
 export async function train(config: TrainConfig, options: RunOptions & { runsDir: string }): Promise<RunResult> {
+  const release = config.training?.prefetch === false ? undefined : holdPrefetchThread();
+  try {
+    return await startRun(config, options);
+  } finally {
+    await release?.();
+  }
+}
+
+async function startRun(config: TrainConfig, options: RunOptions & { runsDir: string }): Promise<RunResult> {
   const seed = config.seed ?? 0;
   const training: TrainingSettings = { ...PAPER_TRAINING, ...config.training };
   const preset = config.model?.preset ?? 'compact';
@@ -197,9 +217,7 @@ export async function train(config: TrainConfig, options: RunOptions & { runsDir
     seed,
     ...(config.model?.videoEncoder && { videoEncoder: config.model.videoEncoder }),
   });
-  const probeModel = createModel(probe);
-  const spec = probeModel.inputSpec;
-  probeModel.dispose();
+  const spec = inputSpecOf(probe);
   const data = await prepareData({
     manifest: path.resolve(config.data.manifest),
     cacheDir: path.resolve(config.data.cacheDir),
@@ -207,6 +225,7 @@ export async function train(config: TrainConfig, options: RunOptions & { runsDir
     seed,
     spec,
     ...(options.workers !== undefined && { workers: options.workers }),
+    ...(config.data.crop !== undefined && { crop: config.data.crop }),
   });
   if (data.clips.train.length === 0) throw new Error(`train: the split has no training clips that preprocessed`);
   const modelConfig = { ...probe, tasks: data.tasks.map((t) => ({ name: t.name, classes: t.classes.length })) };
@@ -262,7 +281,12 @@ export async function resume(runDir: string, options: RunOptions = {}): Promise<
   const status = (await readSummary(dir))?.status;
   if (status === 'completed') throw new Error(`resume: run '${dir}' has already completed`);
   const last = await findCheckpoint(path.join(dir, RUN_FILES.checkpoints, 'last'));
-  return runSession(dir, config, last ?? 'start', options, []);
+  const release = config.training.prefetch === false ? undefined : holdPrefetchThread();
+  try {
+    return await runSession(dir, config, last ?? 'start', options, []);
+  } finally {
+    await release?.();
+  }
 }
 
 /** Dropout's seed of a step: the same mask for every forward pass of that step, a new one each step. */
@@ -287,6 +311,8 @@ function taskLosses(
 
 interface Loaders {
   train: ClipLoader;
+  /** The training split in order, when `evaluateTrain` is on. */
+  trainEvaluation: ClipLoader | undefined;
   validation: ClipLoader | undefined;
   test: ClipLoader | undefined;
 }
@@ -310,6 +336,7 @@ async function createLoaders(config: RunConfig, model: MultitaskModel): Promise<
       clips: clips.train,
       bucketByLength: config.training.bucketByLength ?? false,
     }),
+    trainEvaluation: config.training.evaluateTrain ? await evaluation(clips.train) : undefined,
     validation: await evaluation(clips.validation),
     test: await evaluation(clips.test),
   };
@@ -374,6 +401,7 @@ async function runSession(
   };
 
   try {
+    await removeStaleStaging(checkpoints);
     if (from !== undefined && from !== 'start') {
       const restored = await loadTrainingCheckpoint(from, model, optimizer);
       strategy.dispose();
@@ -432,7 +460,7 @@ async function runSession(
             const bad = tasks.filter((t) => !Number.isFinite(result.losses[t]!));
             // A finite gradient of a non-finite loss (a strategy that zeroes a task's weight): not a step to keep either.
             if (bad.length > 0 || !Number.isFinite(result.loss)) {
-              throw new NonFiniteError(step, epoch, bad.length > 0 ? bad : [...tasks], batch.clipIds, 'loss');
+              throw new NonFiniteError(step, epoch, bad.length > 0 ? bad : [...tasks], batch.clipIds, 'loss', [], true);
             }
             loop.step = step;
             for (const task of tasks) loop.epochLosses.sums[task]! += result.losses[task]!;
@@ -479,12 +507,19 @@ async function runSession(
       strategy.endEpoch(tasks.map((t) => loop.epochLosses.sums[t]! / count));
       loop.epochLosses = { sums: Object.fromEntries(tasks.map((t) => [t, 0])), batches: 0 };
       loop.position = { epoch: epoch + 1, batch: 0 };
-      if (loaders.validation) {
-        const evaluation = await evaluateLoader(model, loaders.validation, 'validation', strategy.weights());
+      const evaluateSplit = async (split: Split, loader: ClipLoader) => {
+        const evaluation = await evaluateLoader(model, loader, split, strategy.weights(), (batch, batches) =>
+          options.onProgress?.({ kind: 'evaluating', split, batch, batches }),
+        );
         noteSkips(evaluation.skipped);
-        const record = evalRecord(evaluation, 'validation', epoch, loop.step, wallTime(), strategy.weights());
+        const record = evalRecord(evaluation, split, epoch, loop.step, wallTime(), strategy.weights());
         writer.appendMetrics(record);
         options.onProgress?.({ kind: 'eval', record });
+        return evaluation;
+      };
+      if (loaders.trainEvaluation) await evaluateSplit('train', loaders.trainEvaluation);
+      if (loaders.validation) {
+        const evaluation = await evaluateSplit('validation', loaders.validation);
         const value = metric.value(evaluation.summary);
         if (loop.best.value === null || metric.better(value, loop.best.value)) {
           loop.best = { epoch, value };
@@ -523,7 +558,9 @@ async function runSession(
     for (const split of ['validation', 'test'] as const) {
       const loader = loaders[split];
       if (!loader) continue;
-      const evaluation = await evaluateLoader(model, loader, split, finalWeights);
+      const evaluation = await evaluateLoader(model, loader, split, finalWeights, (batch, batches) =>
+        options.onProgress?.({ kind: 'evaluating', split, batch, batches }),
+      );
       noteSkips(evaluation.skipped);
       final[split] = evaluation.summary;
       predictions.push(...evaluation.predictions);
@@ -552,6 +589,7 @@ async function runSession(
   } finally {
     writer.close();
     await loaders?.train.close();
+    await loaders?.trainEvaluation?.close();
     await loaders?.validation?.close();
     await loaders?.test?.close();
     strategy.dispose();

@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
-import { cp, readFile, writeFile } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { cp, mkdir, readdir, readFile, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { strategyNames } from '@mtl/dynamic-loss';
@@ -8,10 +9,12 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import {
   type MetricsRecord,
   NonFiniteError,
+  type RunClip,
   readMetrics,
   readRun,
   resume,
   type TrainConfig,
+  type TrainProgress,
   train,
   validateRun,
 } from '../src/index.js';
@@ -56,25 +59,24 @@ async function uninterrupted() {
   return expected;
 }
 
+/** Trains the base run and stops it (as a signal would) right after the event `stopWhen` picks. */
+async function trainStoppedAt(name: string, stopWhen: (event: TrainProgress) => boolean) {
+  const controller = new AbortController();
+  return train(
+    { ...base, id: nextId(name) },
+    { runsDir: runsDir(), workers: 0, signal: controller.signal, onProgress: (e) => stopWhen(e) && controller.abort() },
+  );
+}
+const afterStep = (step: number) => (event: TrainProgress) => event.kind === 'step' && event.step === step;
+const afterEpoch1 = (event: TrainProgress) => event.kind === 'eval' && event.record.epoch === 1;
+
 describe('resume', () => {
   it('continues a run stopped mid-epoch and between epochs with metrics equal to an uninterrupted run', async () => {
     const expected = await uninterrupted();
     expect(expected.filter((r) => r.kind === 'step').length).toBeGreaterThanOrEqual(6);
 
     for (const stopAt of ['mid-epoch', 'between-epochs'] as const) {
-      const controller = new AbortController();
-      const stopped = await train(
-        { ...base, id: nextId(stopAt) },
-        {
-          runsDir: runsDir(),
-          workers: 0,
-          signal: controller.signal,
-          onProgress: (event) => {
-            if (stopAt === 'mid-epoch' && event.kind === 'step' && event.step === 2) controller.abort();
-            if (stopAt === 'between-epochs' && event.kind === 'eval' && event.record.epoch === 1) controller.abort();
-          },
-        },
-      );
+      const stopped = await trainStoppedAt(stopAt, stopAt === 'mid-epoch' ? afterStep(2) : afterEpoch1);
       expect(stopped.status).toBe('interrupted');
       expect(stopped.resumeCommand).toContain(stopped.runDir);
       const interrupted = await readRun(stopped.runDir);
@@ -89,6 +91,17 @@ describe('resume', () => {
       expect(numbers((await readMetrics(stopped.runDir)).records)).toEqual(expected);
       expect((await validateRun(stopped.runDir)).ok).toBe(true);
     }
+  });
+
+  it('resumes from the checkpoint a save moved aside when it was killed between its two renames', async () => {
+    const stopped = await trainStoppedAt('swap', afterStep(3));
+    const checkpoints = path.join(stopped.runDir, 'checkpoints');
+    // What a kill leaves: the old `last` renamed aside, the new one still staging.
+    await rename(path.join(checkpoints, 'last'), path.join(checkpoints, 'last.retired-1-dead'));
+    await mkdir(path.join(checkpoints, 'last.staging-1-dead'));
+    await resume(stopped.runDir, { workers: 0 });
+    expect(numbers((await readMetrics(stopped.runDir)).records)).toEqual(await uninterrupted());
+    expect((await readdir(checkpoints)).sort()).toEqual(['best', 'last']);
   });
 
   /** Starts the training child process and resolves once it has logged step `afterStep`. */
@@ -156,18 +169,7 @@ describe('resume', () => {
 
 describe('failures', () => {
   it('catches a diverging step before its update, naming step, epoch, task and clips; last and best stay good', async () => {
-    const controller = new AbortController();
-    const first = await train(
-      { ...base, id: nextId('nan') },
-      {
-        runsDir: runsDir(),
-        workers: 0,
-        signal: controller.signal,
-        onProgress: (event) => {
-          if (event.kind === 'eval' && event.record.epoch === 1) controller.abort();
-        },
-      },
-    );
+    const first = await trainStoppedAt('nan', afterEpoch1);
     expect(first.status).toBe('interrupted');
     const run = await readRun(first.runDir);
     // From epoch 2 on, a learning rate that throws the weights to 1e30: the next forward pass overflows.
@@ -200,31 +202,44 @@ describe('failures', () => {
     expect(after.metrics.filter((m) => m.kind === 'step').at(-1)!.step).toBe(nonFinite.step - 1);
   });
 
-  it('reports clips that fail to load (a cut-off file, NaN samples) by id, skips them, and finishes the run', async () => {
+  it('reports clips that fail to load at train time (a cut-off file, NaN samples) by id, skips them, and finishes', async () => {
     const cacheDir = await copyCache('broken-cache');
     const probe = await train(
       { ...base, id: nextId('probe'), data: { ...base.data, cacheDir }, training: { ...base.training, epochs: 1 } },
       { runsDir: runsDir(), workers: 0 },
     );
-    const [, broken, poisoned] = (await readRun(probe.runDir)).config.clips!.train as [
-      unknown,
-      { id: string; key: string },
-      { id: string; key: string },
-    ];
-    await writeFile(binFile(cacheDir, broken.key), new Uint8Array(7));
+    const [, broken, poisoned] = (await readRun(probe.runDir)).config.clips!.train as [unknown, RunClip, RunClip];
+    // A clip stored with a NaN sample (its checksum matches: the cache holds what it stored).
     const bytes = await readFile(binFile(cacheDir, poisoned.key));
     bytes.set(new Uint8Array(new Float32Array([0, Number.NaN]).buffer), 0);
     await writeFile(binFile(cacheDir, poisoned.key), bytes);
+    const metaFile = binFile(cacheDir, poisoned.key).replace(/\.bin$/, '.json');
+    const meta = JSON.parse(await readFile(metaFile, 'utf8'));
+    meta.bin.sha256 = createHash('sha256').update(bytes).digest('hex');
+    await writeFile(metaFile, JSON.stringify(meta));
+
     const skipped: string[] = [];
+    let cut = false;
     const result = await train(
       { ...base, id: nextId('skip'), data: { ...base.data, cacheDir } },
-      { runsDir: runsDir(), workers: 0, onProgress: (e) => e.kind === 'skipped' && skipped.push(e.clipId) },
+      {
+        runsDir: runsDir(),
+        workers: 0,
+        onProgress: async (event) => {
+          if (event.kind === 'skipped') skipped.push(event.clipId);
+          // Cut a clip's file short once training runs: it fails when its batch is next read.
+          if (event.kind === 'step' && !cut) {
+            cut = true;
+            await writeFile(binFile(cacheDir, broken.key), new Uint8Array(7));
+          }
+        },
+      },
     );
     expect(result.status).toBe('completed');
     expect(skipped.sort()).toEqual([broken.id, poisoned.id].sort());
     expect(result.summary.skippedClips).toEqual(
       expect.arrayContaining([
-        { clipId: broken.id, reason: expect.stringMatching(/holds 7 bytes/) },
+        { clipId: broken.id, reason: expect.stringMatching(/7 bytes/) },
         { clipId: poisoned.id, reason: 'audio sample 1 is NaN (not finite)' },
       ]),
     );
@@ -233,7 +248,8 @@ describe('failures', () => {
 
 describe('one code path', () => {
   it('trains single-task baselines and unimodal models, and every strategy by name', async () => {
-    const oneEpoch = { ...base.training, epochs: 1, batchSize: 5 };
+    // No prefetch thread here: its start, per run, would cost more than these runs' steps.
+    const oneEpoch = { ...base.training, epochs: 1, batchSize: 5, prefetch: false };
     const baseline = await train(
       {
         ...base,
@@ -269,7 +285,7 @@ describe('one code path', () => {
         ...base,
         id: nextId('memory'),
         model: { preset: 'compact', modal: 'audio' },
-        training: { epochs: 25, batchSize: 1, lr: 1e-4 },
+        training: { epochs: 25, batchSize: 1, lr: 1e-4, prefetch: false },
       },
       {
         runsDir: runsDir(),

@@ -32,7 +32,15 @@ describe('train', () => {
   it('writes a complete, valid run folder', async () => {
     const runsDir = path.join(corpus.root, 'runs');
     const before = tf.memory().numTensors;
-    const result = await train({ ...config, id: 'complete' }, { runsDir, workers: 0 });
+    const evaluating = new Set<string>();
+    const result = await train(
+      { ...config, id: 'complete', training: { ...config.training, evaluateTrain: true } },
+      {
+        runsDir,
+        workers: 0,
+        onProgress: (e) => e.kind === 'evaluating' && evaluating.add(`${e.split} ${e.batch}/${e.batches}`),
+      },
+    );
     complete = result;
     expect(tf.memory().numTensors).toBe(before);
     expect(result.status).toBe('completed');
@@ -44,7 +52,9 @@ describe('train', () => {
     const clips = run.config.clips!;
     expect(steps).toHaveLength(2 * Math.ceil(clips.train.length / 3));
     expect(evals.map((e) => [e.split, e.epoch])).toEqual([
+      ['train', 1],
       ['validation', 1],
+      ['train', 2],
       ['validation', 2],
       ['test', run.summary!.bestEpoch],
     ]);
@@ -52,6 +62,12 @@ describe('train', () => {
       [...clips.validation, ...clips.test].map((c) => c.id).sort(),
     );
     expect(run.summary).toMatchObject({ status: 'completed', epochsCompleted: 2, steps: steps.length });
+    const trainBatches = Math.ceil(clips.train.length / 3);
+    expect(evaluating).toContain(`train ${trainBatches}/${trainBatches}`);
+    expect(evaluating).toContain('test 1/1');
+    const trainEval = evals.find((e) => e.split === 'train')!;
+    expect(trainEval.examples).toBe(clips.train.length);
+    expect(trainEval.tasks.emotion!.confusion.flat().reduce((a, b) => a + b)).toBe(clips.train.length);
     expect(run.summary!.final!.test!.tasks.emotion!.confusion.flat().reduce((a, b) => a + b)).toBe(clips.test.length);
     const confusion = JSON.parse(await readFile(path.join(result.runDir, 'confusion.json'), 'utf8'));
     expect(confusion.test.gender).toEqual(run.summary!.final!.test!.tasks.gender!.confusion);

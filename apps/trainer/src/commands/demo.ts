@@ -20,7 +20,7 @@ export const DEMO_GRID = {
     { label: 'static uniform', method: 'static' },
     { label: 'dynamic softmax', method: 'softmax' },
   ],
-  train: { preset: 'compact', epochs: 20, batchSize: 8, lr: 0.001 },
+  train: { preset: 'compact', epochs: 12, batchSize: 8, lr: 0.001 },
 };
 
 const unsetRunOptions = () =>

@@ -85,6 +85,14 @@ face found by detection, and a file with no detectable face is reported as such.
         problems.push({ file, reason: `has no audio stream; this run's model (${modal}) needs one` });
         continue;
       }
+      if (crop && !info.video) {
+        // @mtl/training's predict applies the run's preprocessing whole, and it caches video when the corpus had it.
+        problems.push({
+          file,
+          reason: `has no video stream; this run's preprocessing reads video too (its corpus had it), so give a file with both streams`,
+        });
+        continue;
+      }
       if (modal !== 'audio' && !info.video) {
         problems.push({ file, reason: `has no video stream; this run's model (${modal}) needs one` });
         continue;
@@ -93,9 +101,9 @@ face found by detection, and a file with no detectable face is reported as such.
       const clip: MediaClip = {
         id,
         ...(info.audio && { audioPath: path }),
-        ...(info.video && modal !== 'audio' && { videoPath: path }),
+        ...(info.video && crop && { videoPath: path }),
       };
-      if (modal !== 'audio' && !wholeFrames) {
+      if (crop && !wholeFrames) {
         const box = await detectFaceBox(path, info);
         if (!box) {
           problems.push({

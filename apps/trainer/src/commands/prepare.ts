@@ -12,18 +12,12 @@ import {
   writeManifest,
 } from '@mtl/datasets';
 import { type PreprocessOptions, preprocess } from '@mtl/media';
-import { type PresetName, presetConfig } from '@mtl/models';
+import { inputSpecOf, type PresetName, presetConfig } from '@mtl/models';
+import { type CropMode, preprocessingFor } from '@mtl/training';
 import { defineCommand, type RunContext } from '../command.js';
 import { CliError, EXIT, type ExitCode, usageError } from '../errors.js';
 import { choice, flag, integer, path, required, text } from '../option-types.js';
-import {
-  CROP_MODES,
-  type CropMode,
-  type DataProblem,
-  PREPARED_FILE,
-  type PreparedData,
-  writeJson,
-} from '../prepared-data.js';
+import { CROP_MODES, type DataProblem, PREPARED_FILE, type PreparedData, writeJson } from '../prepared-data.js';
 
 export const prepareOptions = {
   corpus: choice('which corpus the folder holds', [...CORPUS_NAMES, 'auto'] as const, {
@@ -71,29 +65,17 @@ export interface PrepareResult {
 }
 
 /**
- * The clips' preprocessing: what @mtl/training's data preparation gives the preset's model
- * inputs (so that `train` finds every clip in the cache under the same key): the preset's
- * frame rate, sample rate and frame size, the paper's 6 s cap, video whenever the corpus
- * has it (one cache serves audio, video and multi runs), cropped to the manifest's face
- * boxes where it has them, else whole, unless --crop says otherwise.
+ * The clips' preprocessing is @mtl/training's for the preset's model inputs, so that `train`
+ * finds every clip in the cache under the same key; `--crop` overrides its crop.
  */
 function preprocessingOf(preset: PresetName, manifest: Manifest, crop: CropMode | undefined): PreprocessOptions {
-  const model = presetConfig(preset, { modal: 'multi', tasks: [{ name: 'emotion', classes: 4 }] });
-  const faceBoxes = manifest.entries.some((entry) => entry.video?.crop !== undefined);
-  const mode = crop ?? (faceBoxes ? 'fixed' : 'full');
-  return {
-    fps: model.fps,
-    maxSeconds: 6,
-    remainder: 'drop',
-    audio: { sampleRate: model.audio.sampleRate, channel: 'mix' },
-    video: manifest.entries.some((entry) => entry.video !== undefined)
-      ? {
-          size: model.video.frameSize,
-          color: model.video.channels === 3 ? 'rgb' : 'grey',
-          crop: mode === 'detect' ? { mode, detector: 'tiny' } : { mode },
-        }
-      : false,
-  };
+  // An audio model's spec: video is then cached exactly when the corpus has it.
+  const spec = inputSpecOf(presetConfig(preset, { modal: 'audio', tasks: [{ name: 'emotion', classes: 4 }] }));
+  return preprocessingFor(spec, {
+    video: manifest.entries.some((entry) => entry.video !== undefined),
+    faceBoxes: manifest.entries.some((entry) => entry.video?.crop !== undefined),
+    crop,
+  });
 }
 
 async function isFolder(dir: string): Promise<boolean> {

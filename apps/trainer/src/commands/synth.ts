@@ -20,6 +20,7 @@ export const synthOptions = {
   }),
   duration: decimal('mean clip length in seconds (each clip varies by up to +-20%)', { default: 2, min: 0.5, max: 30 }),
   seed: integer('same seed, same corpus (bit for bit)', { default: 1 }),
+  audioOnly: flag('write the WAVs and labels only (no video, no ffmpeg)'),
   json: flag('print the result as JSON'),
 };
 
@@ -30,7 +31,14 @@ async function countFiles(dir: string): Promise<number> {
 
 /** Writes the corpus, with a bar fed by the files appearing on disk (the generator has no callback). */
 export async function synthesize(
-  options: { out: string; speakers: number; clipsPerSpeaker: number; duration: number; seed: number },
+  options: {
+    out: string;
+    speakers: number;
+    clipsPerSpeaker: number;
+    duration: number;
+    seed: number;
+    audioOnly?: boolean;
+  },
   progress: ProgressFactory,
 ): Promise<SyntheticCorpus> {
   if (options.clipsPerSpeaker % EMOTIONS !== 0) {
@@ -40,7 +48,7 @@ export async function synthesize(
   }
   const root = resolve(options.out);
   const clips = options.speakers * options.clipsPerSpeaker;
-  const bar = progress('synth', clips * 2);
+  const bar = progress('synth', clips * (options.audioOnly ? 1 : 2));
   const timer = setInterval(async () => bar.update(await countFiles(root), { status: 'wav + mp4 files' }), 500);
   try {
     return await generateSyntheticCorpus({
@@ -49,6 +57,7 @@ export async function synthesize(
       speakers: options.speakers,
       clipsPerEmotion: options.clipsPerSpeaker / EMOTIONS,
       duration: options.duration,
+      video: !options.audioOnly,
     });
   } finally {
     clearInterval(timer);

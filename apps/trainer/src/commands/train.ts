@@ -128,6 +128,7 @@ defaults. Ctrl-C finishes the current step, writes the last checkpoint and exits
               cacheDir: prepared.cacheDir,
               corpus: prepared.corpus,
               dataDir: resolve(options.data),
+              ...(prepared.preprocessing.video && { crop: prepared.preprocessing.video.crop.mode }),
             },
             split: { name: options.split, fold: options.fold },
             seed: options.seed,

@@ -68,15 +68,19 @@ export async function runCellProcess(
   await mkdir(join(options.logFile, '..'), { recursive: true });
   const log = createWriteStream(options.logFile, { flags: 'a' });
   log.write(`$ mtl-trainer ${args.join(' ')}\n`);
+  let errors = '';
   const code = await new Promise<number | null>((resolve) => {
     // Its own process group, so a Ctrl-C reaches it only through us: it then saves and stops.
     // The IPC channel ties it to us: it exits when we die (see cli.ts), leaving no orphan on the run.
-    const child = spawn(process.execPath, [options.cli, ...args], {
+    const child = spawn(process.execPath, [...process.execArgv, options.cli, ...args], {
       stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
       detached: true,
     });
     child.stdout?.pipe(log, { end: false });
     child.stderr?.pipe(log, { end: false });
+    child.stderr?.on('data', (chunk: Buffer) => {
+      errors = (errors + chunk.toString()).slice(-4000);
+    });
     const stop = () => child.kill('SIGINT');
     options.signal?.addEventListener('abort', stop, { once: true });
     child.on('close', (exit, signal) => {
@@ -87,8 +91,15 @@ export async function runCellProcess(
   await new Promise((resolve) => log.end(resolve));
   const summary = await readSummary(runDirOf(plan, cell)).catch(() => undefined);
   if (summary?.status === 'completed' && summary.final?.test) return { cell, test: summary.final.test };
+  // The run's own error, else the CLI's last `error:` line (a failure before the run folder existed).
+  const cliError = errors
+    .split('\n')
+    .reverse()
+    .find((line) => line.startsWith('error: '))
+    ?.slice('error: '.length);
   const reason =
-    summary?.error ?? (summary?.status === 'interrupted' ? 'interrupted' : `train exited with code ${code}`);
+    summary?.error ??
+    (summary?.status === 'interrupted' ? 'interrupted' : (cliError ?? `train exited with code ${code}`));
   return { cell, failed: `${reason} (log: ${options.logFile})` };
 }
 

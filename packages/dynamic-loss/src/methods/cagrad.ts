@@ -1,8 +1,8 @@
 import { GramianStrategy } from '../gradient-strategy.js';
 import type { MethodDefinition } from '../method-definition.js';
-import { choiceOption, numberOption } from '../options.js';
+import { numberOption } from '../options.js';
+import { conflictAverseWeights } from '../solvers/conflict-averse.js';
 import { dot, type Matrix, matVec, trace } from '../solvers/matrix.js';
-import { minimizeOnSimplex } from '../solvers/simplex-minimize.js';
 
 export interface CaGradOptions {
   /** Radius scale c of the ball around the mean gradient. Default 0.5. */
@@ -15,7 +15,8 @@ export interface CaGradOptions {
  * CAGrad, conflict-averse gradient descent (Liu, Liu, Jin, Stone, Liu, NeurIPS 2021).
  * Rule: with g0 the mean gradient and sqrt(phi) = c ||g0||, w = argmin_{w in simplex}
  * g_w . g0 + sqrt(phi) ||g_w|| (g_w = sum_i w_i g_i), solved on the trace-normalised
- * Gramian by accelerated projected gradient to a duality gap of 1e-12; the direction is
+ * Gramian (`conflictAverseWeights`: projected gradient, then the exact KKT solution on its
+ * support); the direction is
  * (g0 + sqrt(phi) / ||g_w|| g_w) / r, i.e. weights (1/T + sqrt(phi) w / ||g_w||) / r.
  * Conventions: `rescale` 1 (r = 1 + c^2) as the authors' code and LibMTL; 0 (r = 1) gives
  * torchjd's numbers, 2 is r = 1 + c. When g_w vanishes (at a Pareto-stationary point) the
@@ -40,19 +41,8 @@ class CaGradStrategy extends GramianStrategy {
     const towardMean = matVec(g, uniform);
     const sqrtPhi = c * Math.sqrt(Math.max(dot(uniform, towardMean), 0));
     if (sqrtPhi === 0) return uniform.map((u) => u / divisor);
+    const weights = conflictAverseWeights(g, towardMean, sqrtPhi, 'cagrad.useTaskGradients');
     const normOf = (w: readonly number[]) => Math.sqrt(Math.max(dot(w, matVec(g, w)), 0));
-    const { weights } = minimizeOnSimplex(
-      {
-        value: (w) => dot(w, towardMean) + sqrtPhi * normOf(w),
-        gradient: (w) => {
-          const gw = matVec(g, w);
-          const norm = Math.max(normOf(w), 1e-12);
-          return towardMean.map((b, i) => b + (sqrtPhi * (gw[i] as number)) / norm);
-        },
-      },
-      uniform,
-      1e-12,
-    );
     const norm = normOf(weights);
     if (norm < 1e-8) return uniform.map((u) => u / divisor);
     return weights.map((w, i) => ((uniform[i] as number) + (sqrtPhi * w) / norm) / divisor);

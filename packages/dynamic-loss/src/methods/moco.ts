@@ -50,10 +50,14 @@ class MocoStrategy extends JacobianStrategy {
     const n = this.tasks.length;
     const products = jacobian.keys.map((key) => {
       const tracked = this.stateTensor('tracked', key, jacobian.maps[0]![key]!);
-      const next = tf.tidy(() => {
-        const current = this.stacked(jacobian, key);
-        return tf.sub(tracked, tf.mul(tf.sub(tracked, current), betaT));
+      // Row by row, (1 - beta_t) Y_i + beta_t g_i: no stacked copy of J, no T x P temporaries.
+      const rows = tf.unstack(tracked).map((row, i) => {
+        const updated = tf.tidy(() => tf.add(tf.mul(row, 1 - betaT), tf.mul(jacobian.maps[i]![key]!, betaT)));
+        row.dispose();
+        return updated;
       });
+      const next = tf.stack(rows);
+      tf.dispose(rows);
       this.setStateTensor('tracked', key, next);
       return tf.tidy(() => {
         const flat = tf.reshape(next, [n, -1]) as tf.Tensor2D;

@@ -15,9 +15,10 @@ export interface SimplexResult {
 
 /**
  * Minimises a convex function over the probability simplex by accelerated projected
- * gradient (FISTA with backtracking and restart), stopping when the Frank-Wolfe duality
- * gap, an upper bound of f(w) - min f, is below `tolerance`. For T tasks each iteration
- * costs O(T^2), so a tight tolerance is cheap.
+ * gradient (FISTA with backtracking and adaptive restart), stopping when the Frank-Wolfe duality
+ * gap, an upper bound of f(w) - min f, is below `tolerance` (or after `maxIterations`).
+ * Its tests compare values of f, so it cannot resolve the optimum much closer than the
+ * square root of f's rounding: callers that need more polish the support it finds.
  */
 export function minimizeOnSimplex(
   objective: SimplexObjective,
@@ -48,10 +49,27 @@ export function minimizeOnSimplex(
       lipschitz *= 2;
       if (!Number.isFinite(lipschitz)) throw new Error('minimizeOnSimplex: the objective is not smooth enough');
     }
-    if (fNext > fx) {
+    // Near the optimum f(w) - min f falls below the rounding of f while the gap, linear
+    // in the distance, is still above the tolerance: only a real increase restarts.
+    if (fNext > fx + 4 * Number.EPSILON * Math.abs(fx)) {
       // Momentum overshot: restart from the last iterate.
       y = x;
       t = 1;
+      continue;
+    }
+    const candidate = next;
+    if (
+      dot(
+        y.map((yi, i) => yi - (candidate[i] as number)),
+        candidate.map((ci, i) => ci - (x[i] as number)),
+      ) > 0
+    ) {
+      // Gradient restart (O'Donoghue, Candes 2015): the momentum points uphill; drop it.
+      x = next;
+      y = next;
+      fx = fNext;
+      t = 1;
+      lipschitz /= 1.5;
       continue;
     }
     const tNext = (1 + Math.sqrt(1 + 4 * t * t)) / 2;

@@ -7,6 +7,8 @@ export interface BatchNormOptions {
   /** Weight of the old moving average in each update. Default 0.9. */
   momentum?: number;
   epsilon?: number;
+  /** Update the moving variance with the unbiased batch variance (n / (n - 1)), as PyTorch does. Default false. */
+  unbiasedRunningVariance?: boolean;
 }
 
 /**
@@ -20,6 +22,7 @@ export class BatchNorm {
   readonly movingVariance: tf.Variable;
   private readonly momentum: number;
   private readonly epsilon: number;
+  private readonly unbiased: boolean;
 
   constructor(scope: Scope, channels: number, options: BatchNormOptions = {}) {
     this.gamma = scope.variable('gamma', [channels], constant(1));
@@ -28,6 +31,7 @@ export class BatchNorm {
     this.movingVariance = scope.variable('movingVariance', [channels], constant(1), false);
     this.momentum = options.momentum ?? 0.9;
     this.epsilon = options.epsilon ?? 1e-5;
+    this.unbiased = options.unbiasedRunningVariance ?? false;
   }
 
   apply(x: tf.Tensor, ctx: ForwardContext): tf.Tensor {
@@ -39,8 +43,10 @@ export class BatchNorm {
     // Not part of the loss, so the tape prunes these ops from any gradient.
     tf.tidy(() => {
       const keep = this.momentum;
+      const n = x.size / x.shape[x.rank - 1]!;
+      const running = this.unbiased && n > 1 ? tf.mul(variance, n / (n - 1)) : variance;
       this.movingMean.assign(tf.add(tf.mul(this.movingMean, keep), tf.mul(mean, 1 - keep)));
-      this.movingVariance.assign(tf.add(tf.mul(this.movingVariance, keep), tf.mul(variance, 1 - keep)));
+      this.movingVariance.assign(tf.add(tf.mul(this.movingVariance, keep), tf.mul(running, 1 - keep)));
     });
     // Written with broadcasting ops: the gradient of tf.batchNorm tiles full-size tensors, which is slow on wasm.
     const scale = tf.mul(this.gamma, tf.rsqrt(tf.add(variance, this.epsilon)));

@@ -7,7 +7,8 @@ export interface Conv2DOptions {
   filters: number;
   kernel: number;
   stride?: number;
-  padding?: 'same' | 'valid';
+  /** 'same', 'valid', or this many pixels on every side. Default 'same'. */
+  padding?: 'same' | 'valid' | number;
   activation?: Activation;
   /** Off before a batch norm, whose shift makes a bias redundant. Default true. */
   useBias?: boolean;
@@ -19,7 +20,7 @@ export class Conv2D {
   readonly kernel: tf.Variable;
   readonly bias: tf.Variable | undefined;
   private readonly stride: number;
-  private readonly padding: 'same' | 'valid';
+  private readonly padding: 'same' | 'valid' | number;
   private readonly activation: Activation;
 
   constructor(

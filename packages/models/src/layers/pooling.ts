@@ -25,9 +25,14 @@ export function channelMaxPool(x: tf.Tensor3D, size: number): tf.Tensor3D {
   return tf.reshape(tf.maxPool(flat, [1, size], [1, size], 'valid'), [batch, steps, channels / size]);
 }
 
-/** Max pool over NHWC images with 'same' padding (ResNet's stem pool: size 3, stride 2). */
-export function maxPool2d(x: tf.Tensor4D, size: number, stride: number): tf.Tensor4D {
-  return tf.maxPool(x, size, stride, 'same');
+/** Max pool over NHWC images, 'same' padding or `padding` pixels on every side (ResNet's stem pool: size 3, stride 2). */
+export function maxPool2d(
+  x: tf.Tensor4D,
+  size: number,
+  stride: number,
+  padding: 'same' | number = 'same',
+): tf.Tensor4D {
+  return tf.maxPool(x, size, stride, padding);
 }
 
 /** Mean over height and width: [batch, h, w, c] -> [batch, c]. */

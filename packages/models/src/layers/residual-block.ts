@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { ForwardContext } from '../forward-context.js';
 import type { Scope } from '../variable-store.js';
-import { ConvBatchNorm } from './conv-batch-norm.js';
+import { ConvBatchNorm, type ConvBatchNormOptions } from './conv-batch-norm.js';
 
 /** `basic`: two 3x3 convs (ResNet-18/34); `bottleneck`: 1x1, 3x3, 1x1 with 4x expansion (ResNet-50). */
 export type ResidualBlockKind = 'basic' | 'bottleneck';
@@ -11,6 +11,8 @@ export interface ResidualBlockOptions {
   filters: number;
   /** Stride of the block, on its 3x3 conv (as torchvision's ResNet-50) and on the projection. */
   stride: number;
+  /** Passed to every ConvBatchNorm of the block. */
+  unit?: Pick<ConvBatchNormOptions, 'stridePadding' | 'runningVariance'>;
 }
 
 export function residualOutputChannels(kind: ResidualBlockKind, filters: number): number {
@@ -25,21 +27,28 @@ export class ResidualBlock {
 
   constructor(scope: Scope, inputChannels: number, options: ResidualBlockOptions) {
     const { kind, filters, stride } = options;
+    const unit = options.unit ?? {};
     this.outputChannels = residualOutputChannels(kind, filters);
     this.body =
       kind === 'bottleneck'
         ? [
-            new ConvBatchNorm(scope.child('conv1'), inputChannels, { filters, kernel: 1, relu: true }),
-            new ConvBatchNorm(scope.child('conv2'), filters, { filters, kernel: 3, stride, relu: true }),
-            new ConvBatchNorm(scope.child('conv3'), filters, { filters: this.outputChannels, kernel: 1, relu: false }),
+            new ConvBatchNorm(scope.child('conv1'), inputChannels, { ...unit, filters, kernel: 1, relu: true }),
+            new ConvBatchNorm(scope.child('conv2'), filters, { ...unit, filters, kernel: 3, stride, relu: true }),
+            new ConvBatchNorm(scope.child('conv3'), filters, {
+              ...unit,
+              filters: this.outputChannels,
+              kernel: 1,
+              relu: false,
+            }),
           ]
         : [
-            new ConvBatchNorm(scope.child('conv1'), inputChannels, { filters, kernel: 3, stride, relu: true }),
-            new ConvBatchNorm(scope.child('conv2'), filters, { filters, kernel: 3, relu: false }),
+            new ConvBatchNorm(scope.child('conv1'), inputChannels, { ...unit, filters, kernel: 3, stride, relu: true }),
+            new ConvBatchNorm(scope.child('conv2'), filters, { ...unit, filters, kernel: 3, relu: false }),
           ];
     this.projection =
       stride !== 1 || inputChannels !== this.outputChannels
         ? new ConvBatchNorm(scope.child('shortcut'), inputChannels, {
+            ...unit,
             filters: this.outputChannels,
             kernel: 1,
             stride,

@@ -5,8 +5,8 @@ import { channelMaxPool, maxPool1d } from '../layers/pooling.js';
 import type { Scope } from '../variable-store.js';
 
 /**
- * The end-to-end waveform branch: convs over the whole padded waveform, each with ReLU
- * and a max pool, then a max across groups of channels; the result is cut into one
+ * The end-to-end waveform branch: convs over the whole padded waveform, each with its
+ * activation (ReLU, or none as in the reference code) and a max pool, then a max across groups of channels; the result is cut into one
  * vector per frame (steps per frame x pooled channels, e.g. 320 x 4 = 1280 in the paper).
  */
 export class AudioNet {
@@ -25,7 +25,9 @@ export class AudioNet {
         filters: layer.filters,
         kernel: layer.kernel,
         stride: layer.stride,
-        activation: 'relu',
+        // `torch` pads by hand (pad, then a 'valid' conv), so the extra sample can go before.
+        padding: config.padding === 'torch' ? 'valid' : 'same',
+        activation: config.activation ?? 'relu',
       });
       channels = layer.filters;
       steps /= layer.stride * layer.pool;
@@ -47,12 +49,29 @@ export class AudioNet {
     let x = tf.reshape(waveform, [batch, samples, 1]) as tf.Tensor3D;
     this.convs.forEach((conv, i) => {
       const layer = this.config.layers[i]!;
-      x = maxPool1d(conv.apply(zeroPastLengths(x, lengths, stepsPerFrame)), layer.pool);
+      const input = zeroPastLengths(x, lengths, stepsPerFrame);
+      const padded = this.config.padding === 'torch' ? torchSamePad(input, layer.kernel, layer.stride) : input;
+      x = maxPool1d(conv.apply(padded), layer.pool);
       stepsPerFrame /= layer.stride * layer.pool;
     });
     x = channelMaxPool(x, this.config.channelPool);
     return tf.reshape(x, [batch, frames, this.featuresPerFrame]);
   }
+}
+
+/**
+ * Pads [batch, steps, channels] for a 'valid' conv to give what 'same' gives (ceil(steps /
+ * stride) outputs), with an odd total split as PyTorch's reference code splits it: the extra
+ * sample before (40/39 for kernel 80, 2000/1999 for kernel 4000), where TensorFlow puts it after.
+ */
+function torchSamePad(x: tf.Tensor3D, kernel: number, stride: number): tf.Tensor3D {
+  const steps = x.shape[1];
+  const total = Math.max((Math.ceil(steps / stride) - 1) * stride + kernel - steps, 0);
+  return tf.pad(x, [
+    [0, 0],
+    [Math.ceil(total / 2), Math.floor(total / 2)],
+    [0, 0],
+  ]);
 }
 
 /** Zeroes the steps of [batch, steps, channels] past each clip's `length * stepsPerFrame`. */

@@ -47,6 +47,20 @@ export interface InputSpec {
   channels: number;
 }
 
+/** What a model of this config must be fed, without building it (no tensors, no backend needed). */
+export function inputSpecOf(config: ModelConfig): InputSpec {
+  const { modal, fps, audio, video } = validateConfig(config);
+  return {
+    audio: usesAudio(modal),
+    video: usesVideo(modal),
+    fps,
+    sampleRate: audio.sampleRate,
+    samplesPerFrame: configSamplesPerFrame(config),
+    frameSize: video.frameSize,
+    channels: video.channels,
+  };
+}
+
 export interface CreateModelOptions {
   /** Prefix of the tfjs variable names; two live models need different names. Default: unique. */
   name?: string;
@@ -101,15 +115,7 @@ export class MultitaskModel {
       this.store.dispose();
       throw error;
     }
-    this.inputSpec = {
-      audio: usesAudio(modal),
-      video: usesVideo(modal),
-      fps: this.config.fps,
-      sampleRate: audio.sampleRate,
-      samplesPerFrame: frameSamples,
-      frameSize: video.frameSize,
-      channels: video.channels,
-    };
+    this.inputSpec = inputSpecOf(this.config);
   }
 
   /**

@@ -1,7 +1,7 @@
 import type * as tf from '@tensorflow/tfjs-core';
 import type { CnnVideoConfig } from '../config.js';
 import type { ForwardContext } from '../forward-context.js';
-import { ConvBatchNorm } from '../layers/conv-batch-norm.js';
+import { ConvBatchNorm, stridedPadding } from '../layers/conv-batch-norm.js';
 import { globalAveragePool2d, maxPool2d } from '../layers/pooling.js';
 import { ResidualBlock } from '../layers/residual-block.js';
 import type { Scope } from '../variable-store.js';
@@ -21,7 +21,9 @@ export class VideoNet {
     scope: Scope,
     private readonly config: CnnVideoConfig,
   ) {
+    const unit = { stridePadding: config.stridePadding, runningVariance: config.runningVariance };
     this.stem = new ConvBatchNorm(scope.child('stem'), config.channels, {
+      ...unit,
       filters: config.stem.filters,
       kernel: config.stem.kernel,
       stride: config.stem.stride,
@@ -35,6 +37,7 @@ export class VideoNet {
           kind: config.block,
           filters: stage.filters,
           stride: b === 0 ? stage.stride : 1,
+          unit,
         });
         channels = block.outputChannels;
         this.blocks.push(block);
@@ -46,7 +49,7 @@ export class VideoNet {
   /** A batch of images [n, size, size, channels] -> features [n, featuresPerFrame]. */
   encodeFrames(images: tf.Tensor4D, ctx: ForwardContext): tf.Tensor2D {
     let x = this.stem.apply(images, ctx);
-    if (this.config.stem.maxPool) x = maxPool2d(x, 3, 2);
+    if (this.config.stem.maxPool) x = maxPool2d(x, 3, 2, stridedPadding(3, 2, this.config.stridePadding));
     for (const block of this.blocks) x = block.apply(x, ctx);
     return globalAveragePool2d(x);
   }

@@ -63,6 +63,8 @@ export interface TrainingSettings {
   bucketByLength?: boolean;
   /** Assemble the next batch while the current one trains. */
   prefetch?: boolean;
+  /** Also evaluate the training split after each epoch (an extra pass over it). */
+  evaluateTrain?: boolean;
 }
 
 /** config.json: everything needed to reproduce the run. */
@@ -262,8 +264,9 @@ const configSchema = object(
         selectMetric: string(),
         bucketByLength: boolean,
         prefetch: boolean,
+        evaluateTrain: boolean,
       },
-      ['bucketByLength', 'prefetch'],
+      ['bucketByLength', 'prefetch', 'evaluateTrain'],
     ),
     preprocessing: jsonObject,
     audioStats: object({ mean: number(), std: number({ min: 0 }) }),

@@ -1,7 +1,7 @@
 import { open, stat } from 'node:fs/promises';
-import type { FfmpegBinaries } from './ffmpeg-binary.js';
-import { runFfmpegCut } from './ffmpeg-cut.js';
-import { probeMedia } from './probe-media.js';
+import type { FfmpegBinaries } from '../ffmpeg/ffmpeg-binary.js';
+import { runFfmpegCut } from '../ffmpeg/ffmpeg-cut.js';
+import { probeMedia } from '../ffmpeg/probe-media.js';
 import { resample } from './resample.js';
 import { decodeWav, looksLikeWav, readWavFile } from './wav.js';
 

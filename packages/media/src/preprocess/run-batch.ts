@@ -1,5 +1,6 @@
-import { type CachedClipMeta, ClipCache } from './clip-cache.js';
-import { type DecodeRuntime, preprocessClips } from './preprocess-clip.js';
+import { type CachedClipMeta, ClipCache } from '../cache/clip-cache.js';
+import type { DecodeRuntime } from './clip-options.js';
+import { preprocessClips } from './preprocess-clip.js';
 
 /** A clip to preprocess and store, as `preprocess` hands it to a worker. */
 export interface ClipJob extends Pick<CachedClipMeta, 'sources' | 'clip' | 'options'> {

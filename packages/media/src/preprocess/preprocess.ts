@@ -1,15 +1,14 @@
-import { type ChildProcess, fork } from 'node:child_process';
-import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
-import { fileURLToPath, pathToFileURL } from 'node:url';
-import { type CachedClipMeta, type CacheVerification, ClipCache, type SourceIdentity } from './clip-cache.js';
+import { type CachedClipMeta, type CacheVerification, ClipCache, type SourceIdentity } from '../cache/clip-cache.js';
+import { batchJobs } from './batch-jobs.js';
 import {
   type DecodeRuntime,
   type MediaClip,
   type PreprocessOptions,
   resolvePreprocessOptions,
-} from './preprocess-clip.js';
+} from './clip-options.js';
 import { type ClipJob, type JobOutcome, runBatch } from './run-batch.js';
+import { runInWorkers } from './worker-pool.js';
 
 export interface PreprocessRunOptions extends Partial<PreprocessOptions> {
   /** Where the clip cache lives. */
@@ -67,16 +66,6 @@ export interface PreprocessResult {
   index: { written: boolean; repaired: string[]; error?: string };
   cache: ClipCache;
 }
-
-const workerEntry = () => {
-  // From sources (this repo's tests and bench) the worker is TypeScript: it runs through tsx,
-  // resolved from this package, so a caller in another folder need not have it.
-  const fromSource = import.meta.url.endsWith('.ts');
-  const path = fileURLToPath(new URL(fromSource ? './clip-worker.ts' : './clip-worker.js', import.meta.url));
-  const tsx = () => pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
-  // ... and resolves this repo's packages to their sources too, not to builds that may be stale.
-  return { path, execArgv: fromSource ? ['--conditions=@mtl/source', '--import', tsx()] : [] };
-};
 
 /**
  * Preprocesses a manifest into the clip cache: clips already cached are skipped (so an
@@ -207,92 +196,4 @@ export async function preprocess(manifest: MediaClip[], run: PreprocessRunOption
   result.failed.sort((a, b) => position(a.id) - position(b.id));
   result.status = result.failed.length === 0 ? 'complete' : result.succeeded.length === 0 ? 'failed' : 'partial';
   return result;
-}
-
-/** Most clips decoded in one ffmpeg run; more would leave workers idle at the end. */
-const MAX_BATCH = 8;
-/** Past this gap between cuts, seeking again costs less than decoding the gap. */
-const MAX_GAP_SECONDS = 5;
-
-/**
- * Groups jobs whose clips are cuts of one video file and near in time (fixed or full crop),
- * so each group's file is decoded once; groups stay small enough to give every worker work.
- */
-function batchJobs(jobs: ClipJob[], options: PreprocessOptions, workerCount: number): ClipJob[][] {
-  if (!options.video || options.video.crop.mode === 'detect') return jobs.map((job) => [job]);
-  const perBatch = Math.max(1, Math.min(MAX_BATCH, Math.ceil(jobs.length / Math.max(1, workerCount))));
-  const byVideo = new Map<string, ClipJob[]>();
-  for (const job of jobs) {
-    const file = job.clip.videoPath ?? '';
-    if (!byVideo.has(file)) byVideo.set(file, []);
-    byVideo.get(file)!.push(job);
-  }
-  const batches: ClipJob[][] = [];
-  for (const group of byVideo.values()) {
-    group.sort((a, b) => (a.clip.start ?? 0) - (b.clip.start ?? 0));
-    let current: ClipJob[] = [];
-    for (const job of group) {
-      const last = current.at(-1);
-      const gap = last ? (job.clip.start ?? 0) - (last.clip.end ?? Number.POSITIVE_INFINITY) : 0;
-      if (current.length === perBatch || gap > MAX_GAP_SECONDS) {
-        batches.push(current);
-        current = [];
-      }
-      current.push(job);
-    }
-    if (current.length > 0) batches.push(current);
-  }
-  return batches;
-}
-
-/** A pool of child processes, each given the next batch when it answers; a crashed one is replaced. */
-function runInWorkers(
-  batches: ClipJob[][],
-  count: number,
-  settle: (batch: ClipJob[], outcomes: JobOutcome[]) => void,
-): Promise<void> {
-  const { path, execArgv } = workerEntry();
-  let next = 0;
-  let running = 0;
-  return new Promise((resolve) => {
-    const feed = (child: ChildProcess, state: { batch?: ClipJob[] }) => {
-      const batch = batches[next++];
-      state.batch = batch;
-      if (batch === undefined) {
-        child.disconnect();
-        return;
-      }
-      child.send(batch);
-    };
-    const start = () => {
-      running++;
-      const child = fork(path, [], {
-        execArgv,
-        serialization: 'advanced',
-        stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-      });
-      const state: { batch?: ClipJob[] } = {};
-      child.on('message', (outcomes: JobOutcome[]) => {
-        const batch = state.batch!;
-        state.batch = undefined;
-        settle(batch, outcomes);
-        feed(child, state);
-      });
-      child.on('exit', (code, signal) => {
-        running--;
-        if (state.batch) {
-          const reason = `worker process died (${signal ?? `exit ${code}`})`;
-          settle(
-            state.batch,
-            state.batch.map(({ key }) => ({ key, reason })),
-          );
-          if (next < batches.length) start();
-        }
-        if (running === 0) resolve();
-      });
-      feed(child, state);
-    };
-    for (let i = 0; i < count; i++) start();
-    if (count === 0) resolve();
-  });
 }

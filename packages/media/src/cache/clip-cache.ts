@@ -3,7 +3,7 @@ import { createReadStream } from 'node:fs';
 import { mkdir, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { removeStaleTempFiles, withFileLock, writeFileAtomic } from '@mtl/common';
-import type { MediaClip, PreprocessedClip, PreprocessOptions } from './preprocess-clip.js';
+import type { MediaClip, PreprocessedClip, PreprocessOptions } from '../preprocess/clip-options.js';
 
 /** Bumped when the stored layout or the preprocessing code changes what a key stands for. */
 const CACHE_FORMAT = 2;
@@ -95,7 +95,8 @@ export class ClipCache {
     this.dir = resolve(dir);
   }
 
-  private file(key: string, ext: 'bin' | 'json') {
+  /** `bin`: the arrays; `json`: the record; `bad`: why a read found the arrays bad (until the clip is made again). */
+  private file(key: string, ext: 'bin' | 'json' | 'bad') {
     return join(this.dir, 'clips', key.slice(0, 2), `${key}.${ext}`);
   }
 
@@ -154,6 +155,8 @@ export class ClipCache {
     try {
       const meta = this.parseMeta(key, json, text);
       const bin = this.file(key, 'bin');
+      const foundBad = await readFile(this.file(key, 'bad'), 'utf8').catch(() => undefined);
+      if (foundBad !== undefined) throw new CacheEntryError(key, bin, foundBad);
       const info = await stat(bin).catch(() => undefined);
       if (info === undefined) throw new CacheEntryError(key, bin, 'missing: its record exists but the arrays do not');
       if (info.size !== meta.bin.bytes) {
@@ -211,6 +214,7 @@ export class ClipCache {
     await makeFolder(join(this.dir, 'clips', key.slice(0, 2)));
     await writeFileAtomic(this.file(key, 'bin'), data);
     await writeFileAtomic(this.file(key, 'json'), `${JSON.stringify(meta, null, 1)}\n`);
+    await rm(this.file(key, 'bad'), { force: true });
     return meta;
   }
 
@@ -224,8 +228,9 @@ export class ClipCache {
 
   /**
    * A cached clip with its arrays, after checking the `.bin`'s size and checksum against
-   * its record. A clip that fails the check is removed (so the next `preprocess` makes it
-   * again) and a CacheEntryError names the file and the problem: bad data is never returned.
+   * its record. A clip that fails the check is marked bad (so the next `preprocess` makes it
+   * again, and every read until then fails alike) and a CacheEntryError names the file and
+   * the problem: bad data is never returned.
    */
   async read(key: string): Promise<PreprocessedClip & { meta: CachedClipMeta }> {
     const meta = await this.readMeta(key);
@@ -240,8 +245,9 @@ export class ClipCache {
             ? 'checksum mismatch: the arrays changed on disk since they were written'
             : undefined;
     if (problem !== undefined || bytes === undefined) {
-      await this.remove(key).catch(() => undefined);
-      throw new CacheEntryError(key, binFile, `${problem}; removed, the next preprocess makes it again`);
+      // A read-only cache cannot take the mark; the error is thrown all the same.
+      await writeFileAtomic(this.file(key, 'bad'), problem ?? '').catch(() => undefined);
+      throw new CacheEntryError(key, binFile, `${problem}; the next preprocess makes it again`);
     }
     const { audio, video } = meta.arrays;
     const {
@@ -272,6 +278,7 @@ export class ClipCache {
   async remove(key: string): Promise<void> {
     await rm(this.file(key, 'json'), { force: true });
     await rm(this.file(key, 'bin'), { force: true });
+    await rm(this.file(key, 'bad'), { force: true });
   }
 
   /** The keys of every clip with a record on disk. */

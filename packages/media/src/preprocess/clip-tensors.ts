@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { type AudioNormalization, normalizeAudio } from './audio-normalization.js';
-import type { PreprocessedClip } from './preprocess-clip.js';
+import { type AudioNormalization, normalizeAudio } from '../audio/audio-normalization.js';
+import type { PreprocessedClip } from './clip-options.js';
 
 export interface ClipTensors {
   frameCount: number;
