@@ -2,6 +2,7 @@ import { GramianStrategy } from '../gradient-strategy.js';
 import type { MethodDefinition } from '../method-definition.js';
 import { type Matrix, matVec } from '../solvers/matrix.js';
 import { pseudoInverse } from '../solvers/symmetric-eigen.js';
+import { IMTL_PAPER } from './imtl-l.js';
 
 /** IMTL-G takes no options. */
 export type ImtlGOptions = Record<never, never>;
@@ -30,13 +31,7 @@ class ImtlGStrategy extends GramianStrategy {
 export const imtlGMethod: MethodDefinition<ImtlGOptions> = {
   name: 'imtl-g',
   summary: 'the direction with equal projections on every unit task gradient: w proportional to G^+ sqrt(diag G)',
-  paper: {
-    title: 'Towards Impartial Multi-task Learning',
-    authors: 'Liu, Li, Kuang, Xue, Chen, Yang, Liao, Zhang',
-    venue: 'ICLR',
-    year: 2021,
-    url: 'https://openreview.net/forum?id=IMPnRXEWpvr',
-  },
+  paper: IMTL_PAPER,
   options: {},
   create: (tasks) => new ImtlGStrategy(tasks),
 };

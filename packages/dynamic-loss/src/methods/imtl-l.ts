@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { BaseStrategy } from '../base-strategy.js';
-import type { MethodDefinition } from '../method-definition.js';
+import type { MethodDefinition, PaperReference } from '../method-definition.js';
 import { assignValues, readNumbers, type StateData, vectorValues, vectorVariable } from '../state-data.js';
 
 /** IMTL-L takes no options. */
@@ -44,16 +44,19 @@ class ImtlLStrategy extends BaseStrategy {
   }
 }
 
+/** IMTL-L (loss scales) and IMTL-G (gradient projections) come from one paper. */
+export const IMTL_PAPER: PaperReference = {
+  title: 'Towards Impartial Multi-task Learning',
+  authors: 'Liu, Li, Kuang, Xue, Chen, Yang, Liao, Zhang',
+  venue: 'ICLR',
+  year: 2021,
+  url: 'https://openreview.net/forum?id=IMPnRXEWpvr',
+};
+
 export const imtlLMethod: MethodDefinition<ImtlLOptions> = {
   name: 'imtl-l',
   summary: 'learnable scales s (init 0); L = sum e^s_i L_i - s_i, trained by the host optimiser',
-  paper: {
-    title: 'Towards Impartial Multi-task Learning',
-    authors: 'Liu, Li, Kuang, Xue, Chen, Yang, Liao, Zhang',
-    venue: 'ICLR',
-    year: 2021,
-    url: 'https://openreview.net/forum?id=IMPnRXEWpvr',
-  },
+  paper: IMTL_PAPER,
   options: {},
   create: (tasks) => new ImtlLStrategy(tasks),
 };
