@@ -93,6 +93,9 @@ export class ChartPanel {
   private visible = false;
   private dirty = true;
   private context: ChartContext | undefined;
+  /** Disabled until the chart has data, so an export never silently does nothing. */
+  private readonly csvButton = disabled(button('CSV', 'export-csv', () => this.exportCsv()));
+  private readonly pngButton = disabled(button('PNG', 'export-png', () => this.exportPng()));
   /** The y extent of the points in view, from the drawn buckets (each holds its min and max). */
   private yRange: [number, number] = [0, 1];
 
@@ -103,9 +106,7 @@ export class ChartPanel {
     header.className = 'chart-header';
     const title = document.createElement('h3');
     title.textContent = spec.title;
-    const csv = button('CSV', 'export-csv', () => this.exportCsv());
-    const png = button('PNG', 'export-png', () => this.exportPng());
-    header.append(title, csv, png);
+    header.append(title, this.csvButton, this.pngButton);
     this.plotEl.className = 'plot';
     this.legendEl.className = 'legend';
     this.legendEl.addEventListener('scroll', () => this.showValuesAt(this.shownX), { passive: true });
@@ -123,6 +124,8 @@ export class ChartPanel {
 
   update(context: ChartContext) {
     this.context = context;
+    this.csvButton.disabled = false;
+    this.pngButton.disabled = false;
     this.dirty = true;
     if (this.visible) this.draw(context);
   }
@@ -426,6 +429,8 @@ export class ChartPanel {
   }
 
   private exportPng() {
+    // A chart scrolled into view may not have been drawn yet: its observer runs later.
+    if ((!this.plot || this.dirty) && this.context) this.draw(this.context);
     if (!this.plot) return;
     const source = this.plot.ctx.canvas;
     const canvas = document.createElement('canvas');
@@ -465,6 +470,11 @@ export function button(label: string, name: string, onClick: () => void): HTMLBu
   element.textContent = label;
   element.dataset.action = name;
   element.addEventListener('click', onClick);
+  return element;
+}
+
+function disabled(element: HTMLButtonElement): HTMLButtonElement {
+  element.disabled = true;
   return element;
 }
 
