@@ -1,3 +1,4 @@
+import { FusedAdamOptimizer } from '@mtl/backend';
 import * as tf from '@tensorflow/tfjs-core';
 
 /** tfjs's Adam's private running powers of its betas. */
@@ -23,11 +24,12 @@ export function nonFiniteGradients(gradients: tf.NamedTensorMap): string[] {
 }
 
 /**
- * tfjs's Adam that refuses non-finite gradients before touching any variable, so a step
- * that diverges leaves the model and the moments as they were (the run can report it and
- * its checkpoints stay good). The check is one reduction per step.
+ * Adam (the backend's fused update: tf.train.adam's state and numbers, one kernel a variable)
+ * that refuses non-finite gradients before touching any variable, so a step that diverges
+ * leaves the model and the moments as they were (the run can report it and its checkpoints
+ * stay good). The check is one reduction per step.
  */
-export class GuardedAdam extends tf.AdamOptimizer {
+export class GuardedAdam extends FusedAdamOptimizer {
   constructor(learningRate: number) {
     // tf.train.adam's defaults.
     super(learningRate, 0.9, 0.999);
