@@ -309,6 +309,15 @@ function foldPasses(
   return grads;
 }
 
+/** A pass's gradient of a variable; a variable its loss does not reach gets a zero, kept in `zeros` to dispose. */
+function gradientOrZero(pass: TaskPass, variable: tf.Variable, zeros: tf.Tensor[]): tf.Tensor {
+  const gradient = pass.grads[variable.name];
+  if (gradient !== undefined) return gradient;
+  const zero = tf.zerosLike(variable);
+  zeros.push(zero);
+  return zero;
+}
+
 /** Steps 3-4 over the parameters: T passes, the strategy's direction for the scope. */
 function perTaskGradients(options: BackwardOptions, group: VariableMap): StepGradients {
   const { strategy } = options;
@@ -336,14 +345,7 @@ function perTaskGradients(options: BackwardOptions, group: VariableMap): StepGra
       strategy.tasks.map((task, i) => {
         const pass = passes[i] as TaskPass;
         const gradients = Object.fromEntries(
-          entries.map(([key, variable]) => {
-            let gradient = pass.grads[variable.name];
-            if (gradient === undefined) {
-              gradient = tf.zerosLike(variable);
-              zeros.push(gradient);
-            }
-            return [key, gradient];
-          }),
+          entries.map(([key, variable]) => [key, gradientOrZero(pass, variable, zeros)]),
         );
         return [task, { loss: pass.loss, gradients }];
       }),
@@ -396,25 +398,18 @@ function representationGradients(
       passes.map((pass) => pass.loss),
     );
     Object.assign(grads, combined.ownGrads);
-    const representationGradient = (pass: TaskPass) => {
-      let gradient = pass.grads[z.name];
-      if (gradient === undefined) {
-        gradient = tf.zerosLike(z);
-        zeros.push(gradient);
-      }
-      return gradient;
-    };
+    const representationGradients = passes.map((pass) => gradientOrZero(pass, z, zeros));
     const taskGradients: TaskGradients = Object.fromEntries(
-      strategy.tasks.map((task, i) => {
-        const pass = passes[i] as TaskPass;
-        return [task, { loss: pass.loss, gradients: { [REPRESENTATION_KEY]: representationGradient(pass) } }];
-      }),
+      strategy.tasks.map((task, i) => [
+        task,
+        { loss: (passes[i] as TaskPass).loss, gradients: { [REPRESENTATION_KEY]: representationGradients[i]! } },
+      ]),
     );
     const replacements = useTaskGradients(strategy, taskGradients, [REPRESENTATION_KEY]);
     direction =
       replacements[REPRESENTATION_KEY] ??
       tf.tidy(() =>
-        tf.addN(passes.map((pass, i) => tf.mul(representationGradient(pass), combined.coefficients[i] as number))),
+        tf.addN(representationGradients.map((gradient, i) => tf.mul(gradient, combined.coefficients[i] as number))),
       );
     if (direction.shape.join(',') !== z.shape.join(',')) {
       throw new Error(
