@@ -1,6 +1,13 @@
 import type { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
-import { BatchMatMul, getKernel, type TensorInfo, util } from '@tensorflow/tfjs-core';
+import {
+  BatchMatMul,
+  getKernel,
+  type KernelConfig,
+  registerKernel,
+  type TensorInfo,
+  util,
+} from '@tensorflow/tfjs-core';
 import { WasmKernelContext } from './wasm/wasm-kernel-context.js';
 
 /**
@@ -79,4 +86,11 @@ export function cpuHost(backend: MathBackendCPU): Host {
       temporaries.length = 0;
     },
   };
+}
+
+/** Registers each kernel whose name and backend have none yet (so a second call, or another copy of this package, adds nothing). */
+export function registerMissingKernels(configs: readonly KernelConfig[]): void {
+  for (const config of configs) {
+    if (getKernel(config.kernelName, config.backendName) === undefined) registerKernel(config);
+  }
 }

@@ -1,3 +1,4 @@
+import { registerBatchNormTrainKernels } from './batch-norm/batch-norm-train.js';
 import { registerLstmRecurrenceKernels } from './lstm/lstm-recurrence.js';
 import { registerAdamUpdateKernels } from './optimizers/fused-adam.js';
 import { registerAllGradients } from './register-gradients.js';
@@ -5,8 +6,10 @@ import { registerAllGradients } from './register-gradients.js';
 // Importing the package is enough for gradients to work on any backend.
 registerAllGradients();
 registerLstmRecurrenceKernels();
+registerBatchNormTrainKernels();
 registerAdamUpdateKernels();
 
+export { batchNormTrain, hasBatchNormTrain } from './batch-norm/batch-norm-train.js';
 export {
   type BackendChoice,
   type BackendName,

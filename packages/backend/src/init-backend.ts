@@ -1,6 +1,7 @@
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
 import * as tf from '@tensorflow/tfjs-core';
+import { registerBatchNormTrainKernels } from './batch-norm/batch-norm-train.js';
 import { registerLstmRecurrenceKernels } from './lstm/lstm-recurrence.js';
 import { registerAdamUpdateKernels } from './optimizers/fused-adam.js';
 import { registerAllGradients } from './register-gradients.js';
@@ -93,6 +94,7 @@ export async function initBackend(options: InitBackendOptions = {}): Promise<Bac
   registerAllGradients();
   registerWasmKernels();
   registerLstmRecurrenceKernels();
+  registerBatchNormTrainKernels();
   registerAdamUpdateKernels();
   const passedOver: BackendChoice['passedOver'] = [];
 

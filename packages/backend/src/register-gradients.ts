@@ -1,4 +1,5 @@
 import { type GradConfig, getGradient, registerGradient } from '@tensorflow/tfjs-core';
+import { batchNormTrainGradConfig } from './batch-norm/batch-norm-train.js';
 import { gradientConfigs as tfjsGradientConfigs } from './generated/tfjs-gradients.js';
 import { comparisonGradConfigs } from './gradients/comparison-grads.js';
 import { gatherNdGradConfig } from './gradients/gather-nd-grad.js';
@@ -16,12 +17,13 @@ const gradientConfigs: readonly GradConfig[] = [
   gatherNdGradConfig,
   ...comparisonGradConfigs,
   lstmRecurrenceGradConfig,
+  batchNormTrainGradConfig,
 ];
 
 /**
  * Registers every gradient that tfjs-core defines but does not register by itself, with
  * its Unpack gradient corrected, the few it lacks (GatherNd; zero gradients for
- * comparisons), and this package's fused LSTM recurrence's.
+ * comparisons), and this package's fused LSTM recurrence's and training batch norm's.
  * A gradient already registered (by `@tensorflow/tfjs`, say, or by an earlier call) is
  * kept, so each kernel gets exactly one gradient however often this runs.
  * Returns the number of gradients this call registered.

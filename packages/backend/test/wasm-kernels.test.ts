@@ -101,29 +101,73 @@ describe('wasm training kernels', () => {
   });
 
   it('Conv2DBackpropFilter computes in bounded im2col blocks and still matches cpu', async () => {
-    // 4000 taps x 1100 positions is past the native path's limit, so this takes im2col.
+    // A 2-row filter of 2 x 2000 taps over 2 x 1100 positions is past the native path's
+    // limit and is not 1-D, so this takes im2col.
     const rand = seededRandom(2);
-    const [width, inChannels, kernel, outChannels] = [1100, 1, 4000, 2];
-    const x = randomValues(rand, width * inChannels);
-    const dy = randomValues(rand, width * outChannels);
+    const [height, width, inChannels, kernel, outChannels] = [2, 1100, 1, [2, 2000], 2];
+    const x = randomValues(rand, height * width * inChannels);
+    const dy = randomValues(rand, height * width * outChannels);
     const run = () =>
-      tf
-        .engine()
-        .runKernel(
-          'Conv2DBackpropFilter',
-          { x: tf.tensor4d(x, [1, 1, width, inChannels]), dy: tf.tensor4d(dy, [1, 1, width, outChannels]) },
-          { strides: [1, 1], pad: 'same', dataFormat: 'NHWC', filterShape: [1, kernel, inChannels, outChannels] },
-        ) as tf.Tensor;
+      tf.engine().runKernel(
+        'Conv2DBackpropFilter',
+        {
+          x: tf.tensor4d(x, [1, height, width, inChannels]),
+          dy: tf.tensor4d(dy, [1, height, width, outChannels]),
+        },
+        { strides: [1, 1], pad: 'same', dataFormat: 'NHWC', filterShape: [...kernel, inChannels, outChannels] },
+      ) as tf.Tensor;
     const whole = await onBackends(['cpu', 'wasm'], run);
     const defaultBlock = tf.env().getNumber(IM2COL_BLOCK_FLOATS_FLAG);
-    tf.env().set(IM2COL_BLOCK_FLOATS_FLAG, 97 * kernel * inChannels);
+    tf.env().set(IM2COL_BLOCK_FLOATS_FLAG, 97 * kernel[0]! * kernel[1]! * inChannels);
     try {
       const blocked = await onBackends(['wasm'], run);
-      expectSameOnWasmAndCpu({ cpu: whole.cpu ?? [], wasm: blocked.wasm ?? [] }, 'conv1d in blocks of 97 rows');
+      expectSameOnWasmAndCpu({ cpu: whole.cpu ?? [], wasm: blocked.wasm ?? [] }, 'conv2d in blocks of 97 rows');
     } finally {
       tf.env().set(IM2COL_BLOCK_FLOATS_FLAG, defaultBlock);
     }
-    expectSameOnWasmAndCpu(whole, 'conv1d in one block');
+    expectSameOnWasmAndCpu(whole, 'conv2d in one block');
+  });
+
+  it('long 1-D convolutions (past the native limit) run in blocks and match cpu: output, dx and dW', async () => {
+    // 2048 taps x 2100 positions, 4.3 Mi, is past MAX_NATIVE_TAPS (4 Mi): forward, input
+    // and filter gradients all go block by block; the bias/ReLU version through FusedConv2D.
+    const rand = seededRandom(8);
+    const cases = [
+      { batch: 2, width: 4147, kernel: 2048, stride: 1, dilation: 1, pad: 'valid' as const, fused: false },
+      { batch: 1, width: 4200, kernel: 2048, stride: 2, dilation: 1, pad: 'same' as const, fused: true },
+      { batch: 1, width: 4400, kernel: 1500, stride: 1, dilation: 2, pad: 'same' as const, fused: true },
+    ];
+    for (const c of cases) {
+      const [inChannels, outChannels] = [1, 2];
+      const x = randomValues(rand, c.batch * c.width * inChannels);
+      const w = randomValues(rand, c.kernel * inChannels * outChannels).map((v) => v / 30);
+      const bias = randomValues(rand, outChannels);
+      const label = JSON.stringify(c);
+      const conv = (input: tf.Tensor4D, filter: tf.Tensor4D) =>
+        c.fused
+          ? tf.fused.conv2d({
+              x: input,
+              filter,
+              strides: [1, c.stride],
+              pad: c.pad,
+              dilations: [1, c.dilation],
+              bias: tf.tensor1d(bias),
+              activation: 'relu',
+            })
+          : tf.conv2d(input, filter, [1, c.stride], c.pad, 'NHWC', [1, c.dilation]);
+      const run = () => {
+        const input = tf.tensor4d(x, [c.batch, 1, c.width, inChannels]);
+        const filter = tf.tensor4d(w, [1, c.kernel, inChannels, outChannels]);
+        const y = conv(input, filter);
+        if (c.dilation > 1) return [y];
+        const weights = tf.randomNormal(y.shape, 0, 1, 'float32', 3);
+        const grads = tf.grads((a: tf.Tensor, b: tf.Tensor) =>
+          tf.sum(tf.mul(conv(a as tf.Tensor4D, b as tf.Tensor4D), weights)),
+        )([input, filter]);
+        return [y, ...grads];
+      };
+      expectSameOnWasmAndCpu(await onBackends(['cpu', 'wasm'], run), label);
+    }
   });
 
   it('DepthwiseConv2dNativeBackpropFilter and BackpropInput match cpu on random shapes', async () => {

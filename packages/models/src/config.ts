@@ -77,6 +77,14 @@ export interface CnnVideoConfig extends FramesConfig {
   stridePadding?: StridePadding;
   /** Default `biased`. */
   runningVariance?: RunningVariance;
+  /**
+   * At most this many frames go through the ResNet at once. In training each chunk's
+   * activations are recomputed in the backward pass, so memory holds one chunk's instead
+   * of the whole batch's (a 6 s clip of the paper preset needs this on wasm), and batch
+   * norm's statistics are each chunk's ("ghost" batch norm). Inference gives the same
+   * features either way. Default: every frame at once, as the reference code.
+   */
+  framesPerChunk?: number;
 }
 
 /** A frozen face-api net: no trainable video variables; frames are resized to the net's input. */
@@ -220,13 +228,16 @@ export function validateConfig(config: ModelConfig): ModelConfig {
     }
     oneOf(video.stridePadding, ['same', 'symmetric'], 'video.stridePadding');
     oneOf(video.runningVariance, ['biased', 'unbiased'], 'video.runningVariance');
+    if (video.framesPerChunk !== undefined) positiveInteger(video.framesPerChunk, 'video.framesPerChunk');
     list(video.stages, 'video.stages', true).forEach((stage, i) => {
       for (const key of ['blocks', 'filters', 'stride'] as const)
         positiveInteger(stage?.[key], `video.stages[${i}].${key}`);
     });
   } else {
     // A checkpoint must say what it runs: CNN fields next to a frozen encoder would be ignored.
-    const stray = ['stem', 'block', 'stages', 'stridePadding', 'runningVariance'].find((key) => key in video);
+    const stray = ['stem', 'block', 'stages', 'stridePadding', 'runningVariance', 'framesPerChunk'].find(
+      (key) => key in video,
+    );
     if (stray !== undefined)
       fail(`video.${stray}`, `belongs to the 'cnn' encoder only; remove it for '${video.encoder}'`);
   }

@@ -75,6 +75,14 @@ export class Scope {
     return this.store.create(this.child(name).path, shape, init, trainable);
   }
 
+  /** The trainable variables created under this scope (its children's included), in creation order. */
+  trainableVariables(): tf.Variable[] {
+    const prefix = `${this.path}/`;
+    return this.store
+      .entries()
+      .flatMap(({ path, variable, trainable }) => (trainable && path.startsWith(prefix) ? [variable] : []));
+  }
+
   /** A seed for stochastic ops (dropout) that differs per module and per forward `seed`. */
   seedFor(forwardSeed: number): number {
     return hashSeed(forwardSeed, this.path);

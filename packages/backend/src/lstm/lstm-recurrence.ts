@@ -4,11 +4,11 @@ import {
   type GradConfig,
   getBackend,
   getKernel,
-  registerKernel,
   type Tensor,
   type Tensor2D,
   type Tensor3D,
 } from '@tensorflow/tfjs-core';
+import { registerMissingKernels } from '../host-arrays.js';
 import { LSTM_RECURRENCE, LSTM_RECURRENCE_GRAD, lstmRecurrenceKernelConfigs } from './lstm-recurrence-kernels.js';
 
 /**
@@ -47,7 +47,5 @@ export const lstmRecurrenceGradConfig: GradConfig = {
 
 /** Registers the recurrence kernel and its gradient kernel on wasm and cpu, where missing. */
 export function registerLstmRecurrenceKernels(): void {
-  for (const config of lstmRecurrenceKernelConfigs) {
-    if (getKernel(config.kernelName, config.backendName) === undefined) registerKernel(config);
-  }
+  registerMissingKernels(lstmRecurrenceKernelConfigs);
 }

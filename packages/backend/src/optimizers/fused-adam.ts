@@ -5,14 +5,13 @@ import {
   getKernel,
   type KernelConfig,
   mul,
-  registerKernel,
   type Tensor,
   type TensorInfo,
   tidy,
   type Variable,
   zerosLike,
 } from '@tensorflow/tfjs-core';
-import { cpuHost, type Host, wasmHost } from '../host-arrays.js';
+import { cpuHost, type Host, registerMissingKernels, wasmHost } from '../host-arrays.js';
 
 /** Kernel name: one variable's Adam update (value, first and second moments) in one pass. */
 export const ADAM_UPDATE = 'MtlAdamUpdate';
@@ -65,9 +64,7 @@ const adamUpdateConfigs: KernelConfig[] = (['wasm', 'cpu'] as const).map((backen
 
 /** Registers the Adam update kernel on wasm and cpu, where missing. */
 export function registerAdamUpdateKernels(): void {
-  for (const config of adamUpdateConfigs) {
-    if (getKernel(config.kernelName, config.backendName) === undefined) registerKernel(config);
-  }
+  registerMissingKernels(adamUpdateConfigs);
 }
 
 interface AdamState {

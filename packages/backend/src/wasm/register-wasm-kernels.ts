@@ -1,6 +1,8 @@
 import {
   BatchMatMul,
+  Conv2D,
   Conv2DBackpropInput,
+  FusedConv2D,
   GatherV2,
   getKernel,
   Identity,
@@ -12,6 +14,7 @@ import {
   unregisterKernel,
 } from '@tensorflow/tfjs-core';
 import { untransposedMatMul } from './kernels/batch-mat-mul.js';
+import { longConv1dForward } from './kernels/conv2d.js';
 import { conv2DBackpropFilterConfig } from './kernels/conv2d-backprop-filter.js';
 import { conv2DBackpropInputConfig } from './kernels/conv2d-backprop-input.js';
 import { depthwiseConv2dNativeBackpropFilterConfig } from './kernels/depthwise-conv2d-native-backprop-filter.js';
@@ -38,6 +41,8 @@ const missing: readonly KernelConfig[] = [
  */
 const replacements: Record<string, (original: KernelConfig) => KernelConfig> = {
   [MaxPoolGrad]: () => maxPoolGradConfig,
+  [Conv2D]: longConv1dForward,
+  [FusedConv2D]: longConv1dForward,
   [Conv2DBackpropInput]: () => conv2DBackpropInputConfig,
   [BatchMatMul]: untransposedMatMul,
   _FusedMatMul: untransposedMatMul,

@@ -1,3 +1,4 @@
+import { batchNormTrain, hasBatchNormTrain } from '@mtl/backend';
 import * as tf from '@tensorflow/tfjs-core';
 import type { ForwardContext } from '../forward-context.js';
 import { constant, zeros } from '../initializers.js';
@@ -34,12 +35,33 @@ export class BatchNorm {
     this.unbiased = options.unbiasedRunningVariance ?? false;
   }
 
-  apply(x: tf.Tensor, ctx: ForwardContext): tf.Tensor {
+  /** Normalises x, then applies ReLU when `relu` (fused into one kernel in training where the backend has it). */
+  apply(x: tf.Tensor, ctx: ForwardContext, relu = false): tf.Tensor {
     if (!ctx.training) {
-      return tf.batchNorm(x, this.movingMean, this.movingVariance, this.beta, this.gamma, this.epsilon);
+      const y = tf.batchNorm(x, this.movingMean, this.movingVariance, this.beta, this.gamma, this.epsilon);
+      return relu ? tf.relu(y) : y;
+    }
+    if (hasBatchNormTrain()) {
+      const { y, mean, variance } = batchNormTrain(x, this.gamma as tf.Tensor1D, this.beta as tf.Tensor1D, {
+        epsilon: this.epsilon,
+        relu,
+      });
+      this.updateMovingAverages(x, mean, variance, ctx);
+      tf.dispose([mean, variance]);
+      return y;
     }
     const axes = x.shape.map((_, i) => i).slice(0, -1);
     const { mean, variance } = tf.moments(x, axes);
+    this.updateMovingAverages(x, mean, variance, ctx);
+    // Written with broadcasting ops: the gradient of tf.batchNorm tiles full-size tensors, which is slow on wasm.
+    const scale = tf.mul(this.gamma, tf.rsqrt(tf.add(variance, this.epsilon)));
+    const y = tf.add(tf.mul(tf.sub(x, mean), scale), this.beta);
+    return relu ? tf.relu(y) : y;
+  }
+
+  private updateMovingAverages(x: tf.Tensor, mean: tf.Tensor, variance: tf.Tensor, ctx: ForwardContext): void {
+    // A recomputed pass already updated them the first time.
+    if (ctx.recomputing) return;
     // Not part of the loss, so the tape prunes these ops from any gradient.
     tf.tidy(() => {
       const keep = this.momentum;
@@ -48,8 +70,5 @@ export class BatchNorm {
       this.movingMean.assign(tf.add(tf.mul(this.movingMean, keep), tf.mul(mean, 1 - keep)));
       this.movingVariance.assign(tf.add(tf.mul(this.movingVariance, keep), tf.mul(running, 1 - keep)));
     });
-    // Written with broadcasting ops: the gradient of tf.batchNorm tiles full-size tensors, which is slow on wasm.
-    const scale = tf.mul(this.gamma, tf.rsqrt(tf.add(variance, this.epsilon)));
-    return tf.add(tf.mul(tf.sub(x, mean), scale), this.beta);
   }
 }

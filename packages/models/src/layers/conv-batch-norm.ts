@@ -1,4 +1,4 @@
-import * as tf from '@tensorflow/tfjs-core';
+import type * as tf from '@tensorflow/tfjs-core';
 import type { RunningVariance, StridePadding } from '../config.js';
 import type { ForwardContext } from '../forward-context.js';
 import type { Scope } from '../variable-store.js';
@@ -42,7 +42,6 @@ export class ConvBatchNorm {
   }
 
   apply(x: tf.Tensor4D, ctx: ForwardContext): tf.Tensor4D {
-    const y = this.norm.apply(this.conv.apply(x), ctx) as tf.Tensor4D;
-    return this.relu ? tf.relu(y) : y;
+    return this.norm.apply(this.conv.apply(x), ctx, this.relu) as tf.Tensor4D;
   }
 }

@@ -13,6 +13,7 @@ import {
   Transpose,
 } from '@tensorflow/tfjs-core';
 import { ConvPatches } from '../conv-patches.js';
+import { forEachConv1dBlock, isLongConv1d, MAX_NATIVE_TAPS, sliceInfo } from '../long-conv1d.js';
 import { WasmKernelContext } from '../wasm-kernel-context.js';
 
 /** tfjs flag: the largest im2col block, in floats (default 64 MiB), which bounds memory for long 1-D convolutions. */
@@ -24,12 +25,6 @@ export function im2colBlockRows(patches: ConvPatches): number {
   const budget = Math.floor(env().getNumber(IM2COL_BLOCK_FLOATS_FLAG) / patches.patchSize);
   return Math.max(1, Math.min(patches.positions, budget));
 }
-
-/**
- * Largest filter-taps x output-positions product for which dW is computed as a native
- * convolution; XNNPACK's indirection buffer grows with it (4 Mi taps = 16 MiB).
- */
-const MAX_NATIVE_TAPS = 4 * 1024 * 1024;
 
 /**
  * dW as a convolution on the backend's native (XNNPACK) kernels: x with batch and
@@ -60,10 +55,44 @@ function nativeFilterGradient(ctx: WasmKernelContext, x: TensorInfo, dy: TensorI
 }
 
 /**
+ * A long 1-D convolution's dW (see isLongConv1d): the sum over blocks of output positions
+ * of each block's native dW, so XNNPACK's buffers stay bounded.
+ */
+function blockedConv1dFilterGradient(
+  ctx: WasmKernelContext,
+  x: TensorInfo,
+  dy: TensorInfo,
+  info: backend_util.Conv2DInfo,
+) {
+  const filterShape = [info.filterHeight, info.filterWidth, info.inChannels, info.outChannels] as [
+    number,
+    number,
+    number,
+    number,
+  ];
+  const sum = ctx.output(filterShape);
+  ctx.view(sum).fill(0);
+  forEachConv1dBlock(ctx.backend, x, info, (slice, start, count) => {
+    const block = new WasmKernelContext(ctx.backend);
+    const dySlice = block.run(
+      Slice,
+      { x: dy },
+      { begin: [0, 0, start, 0], size: [info.batchSize, 1, count, info.outChannels] },
+    );
+    const part = ctx.view(nativeFilterGradient(block, slice, dySlice, sliceInfo(slice, filterShape, info)));
+    const total = ctx.view(sum);
+    for (let i = 0; i < total.length; i++) total[i] = (total[i] as number) + (part[i] as number);
+    block.release();
+  });
+  return sum;
+}
+
+/**
  * dW = im2col(x)^T · dy. Where XNNPACK's buffers stay small, as a native convolution
- * (above); otherwise (long 1-D filters) the im2col matrix is written already transposed
- * ([K, rows]) in blocks of output positions, so memory stays bounded, and each block is
- * one untransposed BatchMatMul.
+ * (above), or for long 1-D filters as native convolutions over blocks of output
+ * positions; otherwise (large 2-D filters over large outputs) the im2col matrix is written
+ * already transposed ([K, rows]) in blocks of output positions, so memory stays bounded,
+ * and each block is one untransposed BatchMatMul.
  */
 function conv2DBackpropFilter(args: {
   inputs: { x: TensorInfo; dy: TensorInfo };
@@ -94,6 +123,7 @@ function conv2DBackpropFilter(args: {
     ctx.release(result);
     return result;
   }
+  if (isLongConv1d(patches.info)) return blockedConv1dFilterGradient(ctx, x, dy, patches.info);
 
   const blockRows = im2colBlockRows(patches);
   const single = blockRows === positions;
