@@ -29,7 +29,13 @@ const frames = Math.round(seconds * spec.fps);
 const heapBytes = () => (tf.backend() as unknown as { wasm: { HEAPU8: Uint8Array } }).wasm.HEAPU8.buffer.byteLength;
 const inputs = {
   audio: tf.randomNormal([1, frames * spec.samplesPerFrame], 0, 0.3, 'float32', 1) as tf.Tensor2D,
-  video: tf.randomUniform([1, frames, spec.frameSize, spec.frameSize, spec.channels], 0, 1, 'float32', 2) as tf.Tensor5D,
+  video: tf.randomUniform(
+    [1, frames, spec.frameSize, spec.frameSize, spec.channels],
+    0,
+    1,
+    'float32',
+    2,
+  ) as tf.Tensor5D,
   lengths: [frames],
 };
 const labels = [tf.oneHot(tf.tensor1d([1], 'int32'), 4), tf.oneHot(tf.tensor1d([0], 'int32'), 2)];
