@@ -1,21 +1,34 @@
-// `pnpm bench:gradients [preset] [seconds]`: a preset's training gradients on wasm against
-// the cpu backend (the reference), batch 1, a short clip (default paper, 0.08 s: 2 frames
-// of 96x96 and 1,280 samples, which the cpu backend needs many minutes for). Same config
+// `pnpm bench:gradients [preset] [seconds] [--frames-per-chunk N] [--modal multi|audio|video]`:
+// a preset's training gradients on wasm against the cpu backend (the reference), batch 1,
+// a short clip (default paper, 0.08 s: 2 frames of 96x96 and 1,280 samples, which the cpu
+// backend needs about half an hour for), the ResNet taking N frames at a time (default
+// all) on both. Same config
 // and seed give the same weights on both; the same inputs and dropout seed go in. Prints
 // the loss on each backend and the worst relative gradient errors (max |wasm - cpu| /
 // max |cpu| per variable); exits 1 if any exceeds 1e-3.
+import { parseArgs } from 'node:util';
 import { initBackend } from '@mtl/backend';
 import * as tf from '@tensorflow/tfjs-core';
-import { createModel, type PresetName, presetConfig } from '../src/index.js';
+import { createModel, type Modal, type PresetName, presetConfig } from '../src/index.js';
 
-const preset = (process.argv[2] ?? 'paper') as PresetName;
-const seconds = Number(process.argv[3] ?? 0.08);
+const { values: flags, positionals } = parseArgs({
+  allowPositionals: true,
+  options: { 'frames-per-chunk': { type: 'string' }, modal: { type: 'string', default: 'multi' } },
+});
+const preset = (positionals[0] ?? 'paper') as PresetName;
+const seconds = Number(positionals[1] ?? 0.08);
+const modal = flags.modal as Modal;
 const TOLERANCE = 1e-3;
 const tasks = [
   { name: 'emotion', classes: 4 },
   { name: 'gender', classes: 2 },
 ];
-const config = presetConfig(preset, { modal: 'multi', tasks });
+const framesPerChunk = flags['frames-per-chunk'] === undefined ? undefined : Number(flags['frames-per-chunk']);
+const presetOfName = presetConfig(preset, { modal, tasks });
+const config =
+  framesPerChunk === undefined || presetOfName.video.encoder !== 'cnn'
+    ? presetOfName
+    : { ...presetOfName, video: { ...presetOfName.video, framesPerChunk } };
 
 await initBackend({ backend: 'wasm' });
 await tf.setBackend('cpu');
@@ -70,6 +83,8 @@ const worst = errors[0]?.error ?? Number.POSITIVE_INFINITY;
 console.log(
   JSON.stringify({
     preset,
+    modal,
+    framesPerChunk: framesPerChunk ?? 'all',
     frames,
     samples: frames * spec.samplesPerFrame,
     loss: { wasm: wasm.loss, cpu: cpu.loss },
