@@ -272,6 +272,29 @@ describe('wasm training kernels', () => {
       });
       expectSameOnWasmAndCpu(results, JSON.stringify(c));
     }
+    // Explicit padding, as the paper preset's stride-2 convs pad (k - 1) / 2 on every side.
+    for (const [size, kernel, stride, pad] of [
+      [96, 7, 2, 3],
+      [12, 3, 2, 1],
+      [9, 1, 2, 0],
+      [10, 4, 3, 2],
+    ] as const) {
+      const inputShape: [number, number, number, number] = [2, size, size, 3];
+      const filterShape: [number, number, number, number] = [kernel, kernel, 3, 4];
+      const dyShape = tf.backend_util.computeConv2DInfo(inputShape, filterShape, stride, 1, pad).outShape;
+      const w = randomValues(rand, filterShape);
+      const dy = randomValues(rand, dyShape);
+      const results = await onBackends(['cpu', 'wasm'], () =>
+        tf
+          .engine()
+          .runKernel(
+            'Conv2DBackpropInput',
+            { dy: tf.tensor(dy, dyShape), filter: tf.tensor4d(w, filterShape) },
+            { strides: stride, pad, dataFormat: 'NHWC', inputShape },
+          ) as tf.Tensor,
+      );
+      expectSameOnWasmAndCpu(results, JSON.stringify({ size, kernel, stride, pad }));
+    }
   });
 
   it('UnsortedSegmentSum matches cpu, drops out-of-range ids, and keeps int32', async () => {
