@@ -19,6 +19,10 @@ export const runOptions = {
     default: 'auto',
   }),
   threads: integer('wasm threads', { min: 1, defaultDoc: 'one per core' }),
+  framesPerChunk: integer(
+    "frames the ResNet takes at a time; training recomputes each chunk in the backward pass and batch norm uses each chunk's statistics (the paper preset on wasm needs 10 for 6 s clips)",
+    { min: 1, defaultDoc: 'all frames at once' },
+  ),
   split: choice(
     "standard: the corpus's speaker-independent folds (IEMOCAP leave-one-session-out, ...); random: the paper's seeded 60/20/20 of clips (speaker-dependent)",
     SPLIT_CHOICES,

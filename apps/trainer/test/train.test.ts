@@ -75,6 +75,33 @@ describe('train, resume, eval, predict', () => {
     expect(JSON.parse(result.stdout).status).toBe('completed');
   });
 
+  it('--frames-per-chunk reaches the model config; a bad value exits 2 naming the flag', async () => {
+    const runs = join(dir, 'runs');
+    const result = await runCli([
+      'train',
+      '--data',
+      data,
+      '--modal',
+      'video',
+      '--frames-per-chunk',
+      '3',
+      '--epochs',
+      '1',
+      '--out',
+      runs,
+      '--run-id',
+      'chunks',
+      ...FAST,
+      '--json',
+    ]);
+    expect(result.code, result.stderr).toBe(0);
+    const config = (await readRunConfig(join(runs, 'chunks'))).model.config as { video: { framesPerChunk?: number } };
+    expect(config.video.framesPerChunk).toBe(3);
+    const bad = await runCli(['train', '--data', data, '--frames-per-chunk', '0']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('--frames-per-chunk');
+  });
+
   it('a bad config file entry exits 2 naming the file and the key', async () => {
     const config = join(dir, 'bad.yaml');
     await writeFile(config, 'epochs: 0\n');

@@ -284,14 +284,16 @@ describe('wasm training kernels', () => {
       const dyShape = tf.backend_util.computeConv2DInfo(inputShape, filterShape, stride, 1, pad).outShape;
       const w = randomValues(rand, filterShape);
       const dy = randomValues(rand, dyShape);
-      const results = await onBackends(['cpu', 'wasm'], () =>
-        tf
-          .engine()
-          .runKernel(
-            'Conv2DBackpropInput',
-            { dy: tf.tensor(dy, dyShape), filter: tf.tensor4d(w, filterShape) },
-            { strides: stride, pad, dataFormat: 'NHWC', inputShape },
-          ) as tf.Tensor,
+      const results = await onBackends(
+        ['cpu', 'wasm'],
+        () =>
+          tf
+            .engine()
+            .runKernel(
+              'Conv2DBackpropInput',
+              { dy: tf.tensor(dy, dyShape), filter: tf.tensor4d(w, filterShape) },
+              { strides: stride, pad, dataFormat: 'NHWC', inputShape },
+            ) as tf.Tensor,
       );
       expectSameOnWasmAndCpu(results, JSON.stringify({ size, kernel, stride, pad }));
     }

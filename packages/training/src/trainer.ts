@@ -4,6 +4,7 @@ import path from 'node:path';
 import { hashSeed } from '@mtl/common';
 import { createStrategy, restoreStrategy, trainStep, type WeightingStrategy } from '@mtl/dynamic-loss';
 import {
+  type CnnVideoConfig,
   createModel,
   inputSpecOf,
   type Modal,
@@ -11,6 +12,7 @@ import {
   type PresetName,
   presetConfig,
   type VideoEncoderName,
+  validateConfig,
 } from '@mtl/models';
 import * as tf from '@tensorflow/tfjs-core';
 import packageJson from '../package.json' with { type: 'json' };
@@ -53,7 +55,8 @@ export interface TrainConfig {
   split?: Partial<SplitChoice>;
   /** Seeds the split, the model's initial weights, the shuffle and dropout. Default 0. */
   seed?: number;
-  model?: { preset?: PresetName; modal?: Modal; videoEncoder?: VideoEncoderName };
+  /** `framesPerChunk`: see CnnVideoConfig (the `cnn` encoder only). */
+  model?: { preset?: PresetName; modal?: Modal; videoEncoder?: VideoEncoderName; framesPerChunk?: number };
   /** Any `@mtl/dynamic-loss` strategy by name and options. Default the paper's `softmax`. */
   weighting?: { method: string; options?: { [key: string]: Json } };
   training?: Partial<TrainingSettings>;
@@ -208,7 +211,7 @@ async function startRun(config: TrainConfig, options: RunOptions & { runsDir: st
     throw new Error(`train: run '${runDir}' already exists; resume it or choose another id`);
   }
   // Class counts come from the data, so the model is built after the manifest is read.
-  const probe = presetConfig(preset, {
+  const presetModel = presetConfig(preset, {
     modal,
     tasks: [
       { name: 'emotion', classes: 2 },
@@ -217,6 +220,17 @@ async function startRun(config: TrainConfig, options: RunOptions & { runsDir: st
     seed,
     ...(config.model?.videoEncoder && { videoEncoder: config.model.videoEncoder }),
   });
+  const framesPerChunk = config.model?.framesPerChunk;
+  if (framesPerChunk !== undefined && presetModel.video.encoder !== 'cnn') {
+    throw new Error(
+      `train: model.framesPerChunk applies to the 'cnn' video encoder only, not '${presetModel.video.encoder}'`,
+    );
+  }
+  const probe = validateConfig(
+    framesPerChunk === undefined
+      ? presetModel
+      : { ...presetModel, video: { ...presetModel.video, framesPerChunk } as CnnVideoConfig },
+  );
   const spec = inputSpecOf(probe);
   const data = await prepareData({
     manifest: path.resolve(config.data.manifest),

@@ -132,7 +132,11 @@ defaults. Ctrl-C finishes the current step, writes the last checkpoint and exits
             },
             split: { name: options.split, fold: options.fold },
             seed: options.seed,
-            model: { preset: options.preset, modal: options.modal },
+            model: {
+              preset: options.preset,
+              modal: options.modal,
+              ...(options.framesPerChunk !== undefined && { framesPerChunk: options.framesPerChunk }),
+            },
             weighting: { method: options.weighting, options: options.weightingOption as never },
             training: {
               epochs: options.epochs,
