@@ -79,9 +79,13 @@ describe('wasm training kernels', () => {
 
   it('Conv2DBackpropFilter matches cpu on random shapes', async () => {
     const rand = seededRandom(1);
-    for (let n = 0; n < 40; n++) {
-      const c = randomConvCase(rand, false);
-      const filterShape: [number, number, number, number] = [c.kernel[0], c.kernel[1], c.inChannels, c.channelsOut];
+    for (let n = 0; n < 48; n++) {
+      // Every 6th case 1x1 at stride 1, which takes the pointwise (matmul) path.
+      const c =
+        n % 6 === 5
+          ? ({ ...randomConvCase(rand, false), kernel: [1, 1], stride: [1, 1] } as ConvCase)
+          : randomConvCase(rand, false);
+      const filterShape: [number, number, number, number] = [c.kernel[0]!, c.kernel[1]!, c.inChannels, c.channelsOut];
       const dyShape = convOutputShape(c, c.channelsOut, false);
       const x = randomValues(rand, c.batch * c.height * c.width * c.inChannels);
       const dy = randomValues(rand, dyShape);

