@@ -53,37 +53,51 @@ export class VideoNet {
   encodeFrames(images: tf.Tensor4D, ctx: ForwardContext): tf.Tensor2D {
     const chunk = this.config.framesPerChunk ?? images.shape[0];
     if (images.shape[0] <= chunk) return this.encodeChunk(images, ctx);
-    const [n, height, width, channels] = images.shape;
-    const features: tf.Tensor2D[] = [];
-    for (let start = 0; start < n; start += chunk) {
-      const part = tf.slice(images, [start, 0, 0, 0], [Math.min(chunk, n - start), height, width, channels]);
-      features.push(ctx.training ? this.encodeRecomputed(part, ctx) : this.encodeChunk(part, ctx));
-    }
-    return tf.concat(features, 0);
+    if (ctx.training) return this.encodeRecomputed(images, chunk, ctx);
+    return tf.concat(
+      chunkStarts(images.shape[0], chunk).map((start) => this.encodeChunk(sliceRows(images, start, chunk), ctx)),
+    );
   }
 
   /**
-   * encodeChunk whose intermediate activations are not kept for the gradient: the backward
-   * pass runs the chunk forward again (same inputs, same weights, batch norm's moving
-   * averages left alone) and backpropagates its features' gradient into the weights.
+   * The chunks' features, with no chunk's intermediate activations kept for the gradient:
+   * the backward pass runs each chunk forward again (same inputs, same weights, batch
+   * norm's moving averages left alone), backpropagates its rows of the features' gradient
+   * into the weights, and adds that up over the chunks. One custom-gradient op for all
+   * chunks, so the engine receives one summed weight gradient, not one per chunk (it
+   * would keep each of those, the ResNet's size, until the whole backward pass ends).
    */
-  private encodeRecomputed(images: tf.Tensor4D, ctx: ForwardContext): tf.Tensor2D {
+  private encodeRecomputed(images: tf.Tensor4D, chunk: number, ctx: ForwardContext): tf.Tensor2D {
     const variables = this.scope.trainableVariables();
+    const starts = chunkStarts(images.shape[0], chunk);
     const encode = tf.customGrad((...args: unknown[]) => {
       const save = args[args.length - 1] as tf.GradSaveFunc;
       // customGrad's forward is not recorded on the tape: nothing inside it is kept.
       save([images]);
       return {
-        value: this.encodeChunk(images, ctx),
+        value: tf.concat(starts.map((start) => this.encodeChunk(sliceRows(images, start, chunk), ctx))),
         gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
           const input = saved[0] as tf.Tensor4D;
           const recomputed = { ...ctx, recomputing: true };
-          const { value, grads } = nestedVariableGrads(
-            () => tf.sum(tf.mul(this.encodeChunk(input, recomputed), dy)) as tf.Scalar,
-            variables,
-          );
-          value.dispose();
-          return variables.map((variable) => grads[variable.name] ?? tf.zerosLike(variable));
+          let totals: tf.Tensor[] | undefined;
+          for (const start of starts) {
+            const next = tf.tidy(() => {
+              const rows = sliceRows(input, start, chunk);
+              const dyRows = tf.slice(dy, [start, 0], [rows.shape[0], dy.shape[1]!]);
+              const { value, grads } = nestedVariableGrads(
+                () => tf.sum(tf.mul(this.encodeChunk(rows, recomputed), dyRows)) as tf.Scalar,
+                variables,
+              );
+              value.dispose();
+              return variables.map((variable, i) => {
+                const grad = grads[variable.name] ?? tf.zerosLike(variable);
+                return totals === undefined ? grad : tf.add(totals[i]!, grad);
+              });
+            });
+            tf.dispose(totals);
+            totals = next;
+          }
+          return totals!;
         },
       };
     });
@@ -101,6 +115,17 @@ export class VideoNet {
   apply(video: tf.Tensor5D, lengths: readonly number[], ctx: ForwardContext): tf.Tensor3D {
     return encodeValidFrames(video, lengths, this.featuresPerFrame, (images) => this.encodeFrames(images, ctx));
   }
+}
+
+/** The first row of each chunk of `chunk` rows out of `n`. */
+function chunkStarts(n: number, chunk: number): number[] {
+  return Array.from({ length: Math.ceil(n / chunk) }, (_, i) => i * chunk);
+}
+
+/** Rows [start, start + chunk) of images (fewer at the end). */
+function sliceRows(images: tf.Tensor4D, start: number, chunk: number): tf.Tensor4D {
+  const [n, height, width, channels] = images.shape;
+  return tf.slice(images, [start, 0, 0, 0], [Math.min(chunk, n - start), height, width, channels]);
 }
 
 /**
