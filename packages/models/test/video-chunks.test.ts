@@ -44,6 +44,28 @@ describe('VideoNet framesPerChunk', () => {
     chunked.store.dispose();
   });
 
+  it('training: the peak of live tensor bytes is that of one chunk, not of the whole batch', async () => {
+    await tf.setBackend('wasm');
+    const images = tf.randomUniform([48, 32, 32, 3], 0, 1, 'float32', 4) as tf.Tensor4D;
+    const peak = async (framesPerChunk?: number) => {
+      const { store, net, variables } = videoNet(`peak_${framesPerChunk ?? 'all'}`, framesPerChunk);
+      const info = await tf.profile(() => {
+        const { value, grads } = tf.variableGrads(
+          () => tf.sum(net.encodeFrames(images, { training: true })) as tf.Scalar,
+          variables,
+        );
+        tf.dispose([value, ...Object.values(grads)]);
+      });
+      store.dispose();
+      return info.peakBytes;
+    };
+    const whole = await peak();
+    const chunked = await peak(3);
+    // 16 chunks: the tape of one (a sixteenth), plus the weights, their gradients and the inputs.
+    expect(chunked, `chunked ${chunked} B, whole ${whole} B`).toBeLessThan(0.3 * whole);
+    images.dispose();
+  });
+
   it('training: recomputed chunks give the gradients and moving averages of chunks kept on the tape, and leak nothing', async () => {
     for (const backend of ['wasm', 'cpu']) {
       await tf.setBackend(backend);

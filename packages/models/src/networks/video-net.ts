@@ -55,7 +55,9 @@ export class VideoNet {
     if (images.shape[0] <= chunk) return this.encodeChunk(images, ctx);
     if (ctx.training) return this.encodeRecomputed(images, chunk, ctx);
     return tf.concat(
-      chunkStarts(images.shape[0], chunk).map((start) => this.encodeChunk(sliceRows(images, start, chunk), ctx)),
+      chunkStarts(images.shape[0], chunk).map((start) =>
+        tf.tidy(() => this.encodeChunk(sliceRows(images, start, chunk), ctx)),
+      ),
     );
   }
 
@@ -75,7 +77,8 @@ export class VideoNet {
       // customGrad's forward is not recorded on the tape: nothing inside it is kept.
       save([images]);
       return {
-        value: tf.concat(starts.map((start) => this.encodeChunk(sliceRows(images, start, chunk), ctx))),
+        // One tidy a chunk: the forward's intermediates are freed chunk by chunk, not at the end.
+        value: tf.concat(starts.map((start) => tf.tidy(() => this.encodeChunk(sliceRows(images, start, chunk), ctx)))),
         gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
           const input = saved[0] as tf.Tensor4D;
           const recomputed = { ...ctx, recomputing: true };
